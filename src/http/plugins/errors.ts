@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { type ErrorKind, SpoolError } from '../../domain/errors.ts';
+import type { App } from '../app.ts';
+
+/** The one error envelope every API answer uses: `{ error: { code, message, details } }`. */
+export interface ErrorEnvelope {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+const statusOf: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export function sendError(reply: FastifyReply, status: number, envelope: ErrorEnvelope): FastifyReply {
+  return reply.status(status).type('application/json; charset=utf-8').send(envelope);
+}
+
+export function registerErrorHandling(app: App): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof SpoolError) {
+      return sendError(reply, statusOf[error.kind], {
+        error: { code: error.code, message: error.message, details: error.details },
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => ({
+        path: [error.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
+        message: v.message ?? 'is invalid',
+      }));
+      const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+      return sendError(reply, 400, {
+        error: {
+          code: 'request.invalid',
+          message: `The request is not valid: ${summary}`,
+          details: { issues },
+        },
+      });
+    }
+    // Fastify's own client errors (bad JSON, body too large, unsupported media type...) carry a 4xx.
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, status, {
+        error: { code: clientErrorCode(error), message: error.message },
+      });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 500, {
+      error: {
+        code: 'internal',
+        message: `Something went wrong on our side. Quote request id ${request.id} when reporting it.`,
+      },
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, {
+      error: {
+        code: 'route.not_found',
+        message: `There is no ${request.method} ${request.url.split('?')[0]}.`,
+      },
+    }),
+  );
+}
+
+function clientErrorCode(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request.too_large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'request.unsupported_media_type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'request.malformed_json';
+    default:
+      return error.statusCode === 429 ? 'rate_limited' : 'request.invalid';
+  }
+}
