@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSecretKey } from '../security/secret-box.ts';
 
 /**
  * Every setting Spool reads from the environment, parsed once at boot. This is the only module that
@@ -20,22 +21,79 @@ const port = (fallback: number) =>
 const positiveMs = (fallback: number) =>
   z.coerce.number({ message: 'must be a number of milliseconds' }).int().positive().default(fallback);
 
+const secretKey = z.string().transform((v, ctx) => {
+  const key = parseSecretKey(v);
+  if (!key) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex or base64url characters' });
+  return key ?? Buffer.alloc(0);
+});
+
 const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), { message: 'must be a postgres:// or postgresql:// URL' });
 
-export const settingsSchema = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port(3000),
-  DATABASE_URL: postgresUrl.optional(),
-  SPOOL_DATA_DIR: z.string().min(1).default('data'),
-  SPOOL_PG_PORT: port(0),
-  SPOOL_MIGRATE_ON_START: booleanFromEnv.default(true),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHUTDOWN_TIMEOUT_MS: positiveMs(10_000),
-  WORKER_HEARTBEAT_MS: positiveMs(5_000),
-});
+export const settingsSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port(3000),
+    DATABASE_URL: postgresUrl.optional(),
+    SPOOL_DATA_DIR: z.string().min(1).default('data'),
+    SPOOL_PG_PORT: port(0),
+    SPOOL_MIGRATE_ON_START: booleanFromEnv.default(true),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_TIMEOUT_MS: positiveMs(10_000),
+    WORKER_HEARTBEAT_MS: positiveMs(5_000),
+    PUBLIC_URL: z.url({ message: 'must be a URL such as https://spool.example.com' }).optional(),
+    SPOOL_SECRET_KEY: secretKey.optional(),
+    SPOOL_SECRET_KEYS_PREVIOUS: z
+      .string()
+      .transform((v, ctx) =>
+        v
+          .split(',')
+          .filter((k) => k.trim())
+          .map((k) => {
+            const key = parseSecretKey(k);
+            if (!key)
+              ctx.addIssue({
+                code: 'custom',
+                message: 'each key must be 32 bytes, as 64 hex or base64url characters',
+              });
+            return key ?? Buffer.alloc(0);
+          }),
+      )
+      .optional(),
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    HTTP_PORT: port(0).optional(),
+    TRUST_PROXY: booleanFromEnv.default(false),
+    FORCE_HTTPS: booleanFromEnv.default(false),
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    SMTP_URL: z
+      .string()
+      .refine((v) => /^smtps?:\/\//.test(v), { message: 'must be an smtp:// or smtps:// URL' })
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Spool <spool@localhost>'),
+    SECURITY_CONTACT: z.string().min(3).default('mailto:security@localhost'),
+    HALL_OF_FAME_FILE: z.string().min(1).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.DATABASE_URL && !s.SPOOL_SECRET_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SPOOL_SECRET_KEY'],
+        message:
+          'is required with DATABASE_URL (32 random bytes, e.g. `openssl rand -hex 32`); every process must share it',
+      });
+    }
+    if (Boolean(s.TLS_CERT_FILE) !== Boolean(s.TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TLS_KEY_FILE'],
+        message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
+      });
+    }
+  });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -51,6 +109,22 @@ export interface Config {
   readonly logLevel: Settings['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
   readonly workerHeartbeatMs: number;
+  /** The address people use to reach Spool (links in emails, OAuth redirects); derived when unset. */
+  readonly publicUrl: string | undefined;
+  /** Unset on the embedded default: Spool then generates one into the data folder. */
+  readonly secretKey: Buffer | undefined;
+  readonly previousSecretKeys: readonly Buffer[];
+  readonly tls: { certFile: string; keyFile: string } | undefined;
+  /** With TLS, an extra plain-HTTP port (for redirects and health checks). */
+  readonly httpPort: number | undefined;
+  readonly trustProxy: boolean;
+  readonly forceHttps: boolean;
+  readonly apiRateLimitPerMinute: number;
+  readonly sessionTtlDays: number;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly securityContact: string;
+  readonly hallOfFameFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -84,5 +158,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: s.LOG_LEVEL,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     workerHeartbeatMs: s.WORKER_HEARTBEAT_MS,
+    publicUrl: s.PUBLIC_URL?.replace(/\/+$/, ''),
+    secretKey: s.SPOOL_SECRET_KEY,
+    previousSecretKeys: s.SPOOL_SECRET_KEYS_PREVIOUS ?? [],
+    tls:
+      s.TLS_CERT_FILE && s.TLS_KEY_FILE ? { certFile: s.TLS_CERT_FILE, keyFile: s.TLS_KEY_FILE } : undefined,
+    httpPort: s.HTTP_PORT,
+    trustProxy: s.TRUST_PROXY,
+    forceHttps: s.FORCE_HTTPS,
+    apiRateLimitPerMinute: s.API_RATE_LIMIT_PER_MINUTE,
+    sessionTtlDays: s.SESSION_TTL_DAYS,
+    smtpUrl: s.SMTP_URL,
+    mailFrom: s.MAIL_FROM,
+    securityContact: s.SECURITY_CONTACT,
+    hallOfFameFile: s.HALL_OF_FAME_FILE,
   });
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import http from 'node:http';
 import type { Config } from '../config/config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { type App, buildApp } from '../http/app.ts';
@@ -6,6 +8,7 @@ import { VERSION } from '../version.ts';
 import { type Database, openDatabase } from './database.ts';
 import { ProcessRegistration, type ProcessRole } from './process-registry.ts';
 import { databaseCheck, migrationsCheck, Readiness } from './readiness.ts';
+import { loadSecretBox } from './secret-key.ts';
 
 export interface RunningSpool {
   role: ProcessRole;
@@ -46,14 +49,26 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
 
     let app: App | undefined;
     let url: string | undefined;
+    const secretBox = await loadSecretBox(config, log);
     if (servesHttp(role)) {
-      app = await buildApp({ logger: log, readiness });
+      const tls = config.tls
+        ? { cert: await fs.readFile(config.tls.certFile), key: await fs.readFile(config.tls.keyFile) }
+        : undefined;
+      app = await buildApp({ config, logger: log, readiness, sql: database.sql, secretBox }, tls);
       url = await app.listen({ host: config.host, port: config.port });
       const server = app;
       cleanups.push(async () => {
         readiness.markDraining();
         await server.close();
       });
+      if (tls && config.httpPort !== undefined) {
+        // Plain HTTP beside HTTPS: the same routes (health checks answer, the rest redirects with FORCE_HTTPS).
+        const plain = http.createServer((req, res) => server.routing(req, res));
+        await new Promise<void>((resolve) => plain.listen(config.httpPort, config.host, resolve));
+        const address = plain.address();
+        log.info({ port: typeof address === 'object' ? address?.port : address }, 'plain HTTP listener');
+        cleanups.push(() => new Promise((resolve) => plain.close(() => resolve())));
+      }
     }
     return { role, url, database, stop: stopAll };
   } catch (error) {

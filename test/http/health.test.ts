@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
 import { connect, type Sql } from '../../src/db/connection.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -9,6 +10,7 @@ import {
   Readiness,
   type ReadinessReport,
 } from '../../src/runtime/readiness.ts';
+import { SecretBox } from '../../src/security/secret-box.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { withDatabase } from '../support/global-setup.ts';
 
@@ -18,7 +20,14 @@ async function appFor(sql: Sql): Promise<App> {
   const readiness = new Readiness();
   readiness.add(databaseCheck(sql));
   readiness.add(migrationsCheck(sql));
-  const app = await buildApp({ logger: log, readiness });
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const app = await buildApp({
+    config,
+    logger: log,
+    readiness,
+    sql,
+    secretBox: new SecretBox(randomBytes(32)),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return app;
 }

@@ -25,7 +25,11 @@ describe('two api and two worker processes on one DATABASE_URL', () => {
   });
 
   it('start together, migrate once, serve, and stop cleanly', { timeout: 90_000 }, async () => {
-    const env = { DATABASE_URL: url, WORKER_HEARTBEAT_MS: '500' };
+    const env = {
+      DATABASE_URL: url,
+      WORKER_HEARTBEAT_MS: '500',
+      SPOOL_SECRET_KEY: randomBytes(32).toString('hex'),
+    };
     processes.push(
       runSpool(['api', '--port', '0'], env),
       runSpool(['api', '--port', '0'], env),

@@ -25,6 +25,8 @@ export function sendError(reply: FastifyReply, status: number, envelope: ErrorEn
 export function registerErrorHandling(app: App): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof SpoolError) {
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
       return sendError(reply, statusOf[error.kind], {
         error: { code: error.code, message: error.message, details: error.details },
       });

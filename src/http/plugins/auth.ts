@@ -1,0 +1,239 @@
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.ts';
+import type { Sql } from '../../db/connection.ts';
+import { resolveBearerToken } from '../../domain/accounts/api-tokens.ts';
+import { hitWindow } from '../../domain/accounts/rate-limit.ts';
+import {
+  can,
+  type Permission,
+  type Role,
+  SCOPES,
+  type Scope,
+  scopeFor,
+} from '../../domain/accounts/roles.ts';
+import { resolveSession } from '../../domain/accounts/sessions.ts';
+import { SpoolError } from '../../domain/errors.ts';
+import { safeEqual } from '../../security/tokens.ts';
+import type { App } from '../app.ts';
+
+export const SESSION_COOKIE = 'spool_session';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Who is calling: a signed-in person (cookie session) or an API token acting for a user. */
+export interface Actor {
+  userId: string;
+  via: 'session' | 'token';
+  scopes: readonly Scope[];
+  tokenId?: string;
+  oauthClientId?: string | null;
+  /** The session's cookie token and CSRF token (sessions only). */
+  sessionToken?: string;
+  csrfToken?: string;
+}
+
+export interface OrgAccess {
+  organizationId: string;
+  role: Role;
+}
+
+/**
+ * How a route is reached. Every route declares one: `public` (anyone), `user` (any signed-in user
+ * or token), `org` (a member of the `:orgId` in the path, with `permission`). Routes that can only
+ * be used from a browser session (e.g. creating tokens) add `sessionOnly`.
+ */
+export type AccessLevel = 'public' | 'user' | 'org';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: AccessLevel;
+    permission?: Permission;
+    /** For `user` routes reached with a token: the scope needed (default: read for GET, else write). */
+    scope?: Scope;
+    sessionOnly?: boolean;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+    org: OrgAccess | null;
+  }
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new SpoolError('auth.required', 'Sign in first.', 'unauthenticated');
+  return request.actor;
+}
+
+export function orgOf(request: FastifyRequest): OrgAccess {
+  if (!request.org)
+    throw new SpoolError('organization.not_found', 'There is no such organization.', 'not_found');
+  return request.org;
+}
+
+export function originOf(request: FastifyRequest) {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
+interface AuthDeps {
+  sql: Sql;
+  config: Config;
+}
+
+export function registerAuth(app: App, deps: AuthDeps): void {
+  app.decorateRequest('actor', null);
+  app.decorateRequest('org', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const config = request.routeOptions.config;
+    const access = config.access;
+    if (!access) {
+      // Unmatched routes (404) have no config; matched routes must declare their access level.
+      if (request.routeOptions.url === undefined) return;
+      throw new Error(`route ${request.routeOptions.url} declares no access level`);
+    }
+    await authenticate(request, reply, deps);
+    if (access === 'public') {
+      if (!SAFE_METHODS.has(request.method)) checkOrigin(request);
+      return;
+    }
+    const actor = actorOf(request);
+    if (actor.via === 'session' && !SAFE_METHODS.has(request.method)) checkCsrf(request, actor);
+    if (config.sessionOnly && actor.via !== 'session') {
+      throw new SpoolError(
+        'auth.session_required',
+        'This can only be done when signed in to the dashboard.',
+        'forbidden',
+      );
+    }
+    if (actor.via === 'token') await applyRateLimit(request, reply, actor, deps);
+    if (access === 'user') {
+      requireScope(actor, config.scope ?? (SAFE_METHODS.has(request.method) ? 'read' : 'write'));
+      return;
+    }
+    const permission = config.permission ?? 'org.read';
+    request.org = await authorizeOrganization(request, actor, permission, deps.sql);
+  });
+}
+
+async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: AuthDeps): Promise<void> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const identity = match ? await resolveBearerToken(deps.sql, match[1]!) : undefined;
+    if (!identity) {
+      reply.header('www-authenticate', 'Bearer error="invalid_token"');
+      throw new SpoolError(
+        'auth.invalid_token',
+        'The API token is not valid: it may be mistyped, revoked or expired. Create a new one in Settings → API tokens.',
+        'unauthenticated',
+      );
+    }
+    request.actor = {
+      userId: identity.userId,
+      via: 'token',
+      scopes: identity.scopes,
+      tokenId: identity.tokenId,
+      oauthClientId: identity.oauthClientId,
+    };
+    return;
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie) {
+    if (request.routeOptions.config.access === 'public') return;
+    throw new SpoolError(
+      'auth.required',
+      'Sign in, or send an API token as `Authorization: Bearer <token>`.',
+      'unauthenticated',
+    );
+  }
+  const session = await resolveSession(deps.sql, cookie, deps.config.sessionTtlDays);
+  if (!session) {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (request.routeOptions.config.access === 'public') return;
+    throw new SpoolError('auth.session_expired', 'Your session has ended. Sign in again.', 'unauthenticated');
+  }
+  request.actor = {
+    userId: session.userId,
+    via: 'session',
+    scopes: SCOPES,
+    sessionToken: cookie,
+    csrfToken: session.csrfToken,
+  };
+}
+
+/** Rejects a state-changing request whose Origin is another site (cross-site request forgery). */
+function checkOrigin(request: FastifyRequest): void {
+  const origin = request.headers.origin;
+  const fetchSite = request.headers['sec-fetch-site'];
+  if (fetchSite === 'cross-site') throw csrfError();
+  if (origin && origin !== 'null' && origin !== `${request.protocol}://${request.host}`) throw csrfError();
+}
+
+function checkCsrf(request: FastifyRequest, actor: Actor): void {
+  checkOrigin(request);
+  const token = request.headers['x-csrf-token'];
+  if (typeof token !== 'string' || !actor.csrfToken || !safeEqual(token, actor.csrfToken)) throw csrfError();
+}
+
+function csrfError(): SpoolError {
+  return new SpoolError(
+    'auth.csrf_failed',
+    'This request did not come from Spool’s own pages (missing or wrong X-CSRF-Token header). Reload the page and try again.',
+    'forbidden',
+  );
+}
+
+function requireScope(actor: Actor, scope: Scope): void {
+  if (actor.via === 'token' && !actor.scopes.includes(scope)) {
+    throw new SpoolError(
+      'auth.insufficient_scope',
+      `This API token lacks the "${scope}" scope needed here. Create a token with that scope.`,
+      'forbidden',
+      { requiredScope: scope },
+    );
+  }
+}
+
+async function authorizeOrganization(
+  request: FastifyRequest,
+  actor: Actor,
+  permission: Permission,
+  sql: Sql,
+): Promise<OrgAccess> {
+  const orgId = (request.params as { orgId?: string }).orgId;
+  const notFound = new SpoolError(
+    'organization.not_found',
+    'There is no such organization, or you are not a member of it.',
+    'not_found',
+  );
+  if (!orgId || !UUID.test(orgId)) throw notFound;
+  const [row] = await sql<{ role: Role }[]>`
+    select role from memberships where organization_id = ${orgId} and user_id = ${actor.userId}`;
+  if (!row) throw notFound;
+  requireScope(actor, scopeFor(permission));
+  if (!can(row.role, permission)) {
+    throw new SpoolError(
+      'auth.forbidden',
+      `Your role (${row.role}) cannot do this. Ask an owner or admin of the organization.`,
+      'forbidden',
+      { role: row.role, permission },
+    );
+  }
+  return { organizationId: orgId, role: row.role };
+}
+
+async function applyRateLimit(request: FastifyRequest, reply: FastifyReply, actor: Actor, deps: AuthDeps) {
+  const limit = deps.config.apiRateLimitPerMinute;
+  const state = await hitWindow(deps.sql, `api:token:${actor.tokenId}`, limit, 60);
+  reply.header('ratelimit-limit', String(limit));
+  reply.header('ratelimit-remaining', String(state.remaining));
+  reply.header('ratelimit-reset', String(state.resetInSeconds));
+  if (state.exceeded) {
+    throw new SpoolError(
+      'rate_limited',
+      `This API token made more than ${limit} requests in a minute. Wait ${state.resetInSeconds} s and try again.`,
+      'rate_limited',
+      { retryAfterSeconds: state.resetInSeconds },
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type Config, loadConfig } from '../../src/config/config.ts';
+import type { Sql } from '../../src/db/connection.ts';
+import { type App, buildApp, type TlsFiles } from '../../src/http/app.ts';
+import { createLogger } from '../../src/logger.ts';
+import { databaseCheck, migrationsCheck, Readiness } from '../../src/runtime/readiness.ts';
+import { SecretBox } from '../../src/security/secret-box.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  config: Config;
+  sql: Sql;
+  secretBox: SecretBox;
+  close(): Promise<void>;
+}
+
+/**
+ * The real HTTP app on its own migrated database, listening on loopback. `env` sets any setting as
+ * an operator would. Pass `db` to share one database between several apps.
+ */
+export async function startTestApp(
+  options: { env?: Record<string, string>; db?: TestDatabase; tls?: TlsFiles } = {},
+): Promise<TestApp> {
+  const ownDb = options.db ? undefined : await createTestDatabase();
+  const db = options.db ?? ownDb!;
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'spool-app-'));
+  const key = randomBytes(32);
+  const config = loadConfig({
+    SPOOL_DATA_DIR: dataDir,
+    SPOOL_SECRET_KEY: key.toString('hex'),
+    DATABASE_URL: db.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const logger = createLogger(config.logLevel, 'test');
+  const readiness = new Readiness();
+  readiness.add(databaseCheck(db.sql));
+  readiness.add(migrationsCheck(db.sql));
+  const secretBox = new SecretBox(key);
+  const app = await buildApp({ config, logger, readiness, sql: db.sql, secretBox }, options.tls);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    config,
+    sql: db.sql,
+    secretBox,
+    async close() {
+      await app.close();
+      await ownDb?.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
