@@ -29,7 +29,10 @@ async function timeToReady(dataDir: string) {
     child.once('exit', () => reject(new Error(`spool exited: ${out}`)));
   });
   for (;;) {
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -50,7 +53,11 @@ async function memoryOfTree(rootPid: number) {
     rss += Number(rollup.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
     pss += Number(rollup.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
   }
-  return { processes: pids.length, rss_mb: Math.round(rss / 102.4) / 10, pss_mb: Math.round(pss / 102.4) / 10 };
+  return {
+    processes: pids.length,
+    rss_mb: Math.round(rss / 102.4) / 10,
+    pss_mb: Math.round(pss / 102.4) / 10,
+  };
 }
 
 async function stop(child: ReturnType<typeof spawn>) {
@@ -82,8 +89,16 @@ try {
       {
         machine: { cores: os.cpus().length, node: process.version },
         first_start_ready_ms: r(first.ms),
-        warm_start_ready_ms: { median: r(warm[Math.floor(warm.length / 2)]!), max: r(warm.at(-1)!), runs: warm.length },
-        sigterm_exit_ms: { first: r(firstStop.ms), max_warm: r(Math.max(...stops)), exit_code: firstStop.code },
+        warm_start_ready_ms: {
+          median: r(warm[Math.floor(warm.length / 2)]!),
+          max: r(warm.at(-1)!),
+          runs: warm.length,
+        },
+        sigterm_exit_ms: {
+          first: r(firstStop.ms),
+          max_warm: r(Math.max(...stops)),
+          exit_code: firstStop.code,
+        },
         idle_memory: idle,
       },
       null,

@@ -14,6 +14,11 @@ const redactedPaths = [
   '*.secret',
 ];
 
-export function createLogger(level: string, name = 'spool'): Logger {
-  return pino({ name, level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+/**
+ * Servers log to standard output; operator commands pass `stderr` so that their own output (JSON,
+ * a token on the last line) stays clean for scripts.
+ */
+export function createLogger(level: string, name = 'spool', stream: 'stdout' | 'stderr' = 'stdout'): Logger {
+  const options = { name, level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  return stream === 'stderr' ? pino(options, pino.destination(2)) : pino(options);
 }

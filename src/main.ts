@@ -1,4 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { registerSecretsCommands } from './cli/secrets-commands.ts';
+import { registerTokenCommands } from './cli/token-commands.ts';
+import { registerUserCommands } from './cli/user-commands.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { migrateUp, migrationStatus } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -65,7 +68,7 @@ async function withDatabase<T>(
   task: (db: Awaited<ReturnType<typeof openDatabase>>, log: Logger) => Promise<T>,
 ) {
   const config = configFrom();
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'spool', 'stderr');
   const db = await openDatabase(config, log, 'spool-cli');
   try {
     return await task(db, log);
@@ -127,6 +130,10 @@ migrate
       say(applied === 0 ? 'the database is up to date' : `applied ${applied} migration(s)`);
     }),
   );
+
+registerUserCommands(program);
+registerTokenCommands(program);
+registerSecretsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       PORT: '8080',
       DATABASE_URL: 'postgres://u:p@db:5432/spool',
+      SPOOL_SECRET_KEY: 'a'.repeat(64),
       SPOOL_DATA_DIR: '/var/lib/spool',
       SPOOL_MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'debug',
@@ -56,6 +57,12 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/LOG_LEVEL="loud"/);
     expect(problems.join('\n')).toMatch(/SPOOL_MIGRATE_ON_START="maybe": must be true or false/);
     expect((error as Error).message).toMatch(/^Spool cannot start; fix these settings:/);
+  });
+
+  it('requires a shared secret key with an external database, and PUBLIC_URL with SMTP', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/spool' })).toThrow(/SPOOL_SECRET_KEY="": is required with DATABASE_URL/);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail:25' })).toThrow(/PUBLIC_URL="": is required with SMTP_URL/);
+    expect(loadConfig({ SPOOL_SECRET_KEY: 'b'.repeat(64) }).secretKey).toEqual(Buffer.alloc(32, 0xbb));
   });
 
   it('rejects ports out of range', () => {

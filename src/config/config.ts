@@ -76,14 +76,55 @@ export const settingsSchema = z
     MAIL_FROM: z.string().min(3).default('Spool <spool@localhost>'),
     SECURITY_CONTACT: z.string().min(3).default('mailto:security@localhost'),
     HALL_OF_FAME_FILE: z.string().min(1).optional(),
+    MEDIA_MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).default(20_971_520),
+    MEDIA_MAX_VIDEO_BYTES: z.coerce.number().int().min(1024).default(536_870_912),
+    S3_ENDPOINT: z.url({ message: 'must be a URL such as https://s3.eu-west-1.amazonaws.com' }).optional(),
+    S3_BUCKET: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    SSRF_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  PUBLISH_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  PUBLISH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(512),
+  PUBLISH_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(250),
+  PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  PUBLISH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+  PUBLISH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  X_CLIENT_ID: z.string().min(1).optional(),
+  X_CLIENT_SECRET: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
+    const s3 = {
+      S3_ENDPOINT: s.S3_ENDPOINT,
+      S3_BUCKET: s.S3_BUCKET,
+      S3_ACCESS_KEY_ID: s.S3_ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: s.S3_SECRET_ACCESS_KEY,
+    };
+    if (Object.values(s3).some(Boolean)) {
+      for (const [name, value] of Object.entries(s3)) {
+        if (value) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message:
+            'is required to store media in S3: set all of S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or none',
+        });
+      }
+    }
     if (s.DATABASE_URL && !s.SPOOL_SECRET_KEY) {
       ctx.addIssue({
         code: 'custom',
         path: ['SPOOL_SECRET_KEY'],
         message:
           'is required with DATABASE_URL (32 random bytes, e.g. `openssl rand -hex 32`); every process must share it',
+      });
+    }
+    if (s.SMTP_URL && !s.PUBLIC_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message:
+          'is required with SMTP_URL, so that links in emails (password resets, invitations) point at your Spool and not at whatever Host a request claimed',
       });
     }
     if (Boolean(s.TLS_CERT_FILE) !== Boolean(s.TLS_KEY_FILE)) {
@@ -125,6 +166,31 @@ export interface Config {
   readonly mailFrom: string;
   readonly securityContact: string;
   readonly hallOfFameFile: string | undefined;
+  readonly media: {
+    readonly maxImageBytes: number;
+    readonly maxVideoBytes: number;
+    /** Set when media go to an S3-compatible store; otherwise they stay under `<dataDir>/media`. */
+    readonly s3: S3Settings | undefined;
+  };
+  /** Lets fetches of user-supplied URLs reach private and loopback addresses (tests, closed networks). */
+  readonly ssrfAllowPrivate: boolean;
+  readonly publisher: {
+    readonly leaseMs: number;
+    readonly maxInFlight: number;
+    readonly batchSize: number;
+    readonly maxAttempts: number;
+    readonly retryBaseMs: number;
+    readonly requestTimeoutMs: number;
+  };
+  readonly x: { readonly clientId: string | undefined; readonly clientSecret: string | undefined };
+}
+
+export interface S3Settings {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 export class ConfigError extends Error {
@@ -172,5 +238,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: s.MAIL_FROM,
     securityContact: s.SECURITY_CONTACT,
     hallOfFameFile: s.HALL_OF_FAME_FILE,
+    media: Object.freeze({
+      maxImageBytes: s.MEDIA_MAX_IMAGE_BYTES,
+      maxVideoBytes: s.MEDIA_MAX_VIDEO_BYTES,
+      s3:
+        s.S3_ENDPOINT && s.S3_BUCKET && s.S3_ACCESS_KEY_ID && s.S3_SECRET_ACCESS_KEY
+          ? Object.freeze({
+              endpoint: s.S3_ENDPOINT.replace(/\/+$/, ''),
+              bucket: s.S3_BUCKET,
+              region: s.S3_REGION,
+              accessKeyId: s.S3_ACCESS_KEY_ID,
+              secretAccessKey: s.S3_SECRET_ACCESS_KEY,
+            })
+          : undefined,
+    }),
+    ssrfAllowPrivate: s.SSRF_ALLOW_PRIVATE,
+    publisher: Object.freeze({
+      leaseMs: s.PUBLISH_LEASE_MS,
+      maxInFlight: s.PUBLISH_MAX_IN_FLIGHT,
+      batchSize: s.PUBLISH_BATCH_SIZE,
+      maxAttempts: s.PUBLISH_MAX_ATTEMPTS,
+      retryBaseMs: s.PUBLISH_RETRY_BASE_MS,
+      requestTimeoutMs: s.PUBLISH_REQUEST_TIMEOUT_MS,
+    }),
+    x: Object.freeze({ clientId: s.X_CLIENT_ID, clientSecret: s.X_CLIENT_SECRET }),
   });
 }

@@ -164,6 +164,25 @@ async function clearStaleServer(dataDir: string, log: Logger): Promise<void> {
   await fs.rm(pidFile, { force: true });
 }
 
+/** Which Spool process started the cluster that is running now. */
+const ownerFile = (dataDir: string) => `${dataDir}.owner`;
+
+/**
+ * A server that holds the data directory and whose owning Spool process is alive is in use, not an
+ * orphan: commands such as `spool migrate status` connect to it instead of restarting it.
+ */
+async function runningServer(dataDir: string): Promise<{ pid: number; port: number; ownerPid: number } | undefined> {
+  const pidFile = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const lines = pidFile.split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  const ownerPid = Number.parseInt(await fs.readFile(ownerFile(dataDir), 'utf8').catch(() => ''), 10);
+  if (!(pid > 0 && port > 0 && ownerPid > 0) || ownerPid === process.pid) return undefined;
+  if (!isAlive(pid) || !isAlive(ownerPid)) return undefined;
+  const ownerCmd = await fs.readFile(`/proc/${ownerPid}/cmdline`, 'utf8').catch(() => '');
+  return ownerCmd.includes('node') || ownerCmd.includes('spool') ? { pid, port, ownerPid } : undefined;
+}
+
 async function initialise(
   bins: Binaries,
   dataDir: string,
@@ -221,6 +240,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password = await initialise(bins, dataDir, owner, log);
     await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
+  // Another Spool process (e.g. `spool start`) is running this cluster: use it, do not own it.
+  const running = await runningServer(dataDir);
+  if (running) {
+    const auth = `${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}`;
+    log.debug({ port: running.port, ownerPid: running.ownerPid }, 'using the embedded PostgreSQL of a running Spool');
+    return {
+      url: `postgres://${auth}/${database}`,
+      adminUrl: `postgres://${auth}/postgres`,
+      port: running.port,
+      pid: running.pid,
+      stop: async () => undefined,
+    };
+  }
   await clearStaleServer(dataDir, log);
 
   const port = options.port || (await freePort());
@@ -240,6 +272,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   await waitUntilReady(child, log);
   const pid = child.pid ?? 0;
+  await fs.writeFile(ownerFile(dataDir), `${process.pid}\n`);
   log.info({ port, pid, dataDir }, 'embedded PostgreSQL is ready');
 
   const auth = `${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
@@ -255,6 +288,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       const timer = setTimeout(() => child.kill('SIGQUIT'), 10_000);
       await exited;
       clearTimeout(timer);
+      await fs.rm(ownerFile(dataDir), { force: true });
       log.info('embedded PostgreSQL stopped');
     })();
     return stopping;

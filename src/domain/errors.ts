@@ -8,7 +8,10 @@ export type ErrorKind =
   | 'forbidden' // 403
   | 'not_found' // 404 (also for another organization's resources)
   | 'conflict' // 409
+  | 'too_large' // 413
+  | 'unsupported_media_type' // 415
   | 'rate_limited' // 429
+  | 'upstream_failed' // 502: another site or network we called failed
   | 'unavailable'; // 503
 
 export class SpoolError extends Error {

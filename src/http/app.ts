@@ -2,25 +2,67 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyContextConfig,
+  type FastifyInstance,
+  type FastifySchema,
+  type RawServerDefault,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/connection.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { Mailer } from '../ports/mailer.ts';
 import type { Readiness } from '../runtime/readiness.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { answerFrameworkError, registerErrorHandling } from './plugins/errors.ts';
+import { registerIdempotency } from './plugins/idempotency.ts';
+import { registerTextInputGuard } from './plugins/text-input.ts';
 import { registerTransportSecurity } from './plugins/transport-security.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerCalendarRoutes } from './routes/calendar.ts';
+import { registerChannelRoutes } from './routes/channels.ts';
+import { registerBlueskyConnectionRoutes } from './routes/connections-bluesky.ts';
+import { registerMastodonConnectionRoutes } from './routes/connections-mastodon.ts';
+import { registerDisclosureRoutes } from './routes/disclosure.ts';
+import { registerGroupRoutes } from './routes/groups.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerIdeaRoutes } from './routes/ideas.ts';
+import { registerLinkRoutes } from './routes/links.ts';
+import { registerMediaRoutes } from './routes/media.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerOAuthRoutes } from './routes/oauth.ts';
+import { registerOrganizationRoutes } from './routes/organizations.ts';
+import { registerPasswordResetRoutes } from './routes/password-reset.ts';
+import { registerPostRoutes } from './routes/posts.ts';
+import { registerQueueRoutes } from './routes/queue.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** A health check: never redirected, never behind auth. */
     health?: boolean;
   }
+  interface FastifyInstance {
+    /** Every route the app serves, as declared; security tests walk it so new routes are covered. */
+    routeTable: readonly RouteRecord[];
+  }
+}
+
+/** One served method + URL with its declared access config and request schemas. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+  config: FastifyContextConfig;
+  schema: FastifySchema | undefined;
 }
 
 export interface AppDependencies {
@@ -29,6 +71,15 @@ export interface AppDependencies {
   readiness: Readiness;
   sql: Sql;
   secretBox: SecretBox;
+  mailer: Mailer;
+  /** Where uploaded media are kept (local disk or an S3-compatible store). */
+  blobStore: BlobStore;
+  /** Background jobs (webhook deliveries, emails); absent where no job queue runs. */
+  jobs?: JobQueue;
+  /** The process's Prometheus registry; /metrics serves it. */
+  metricsRegistry?: Registry;
+  /** "Now" for due times and slots; the system clock unless a test fixes it. */
+  clock?: Clock;
 }
 
 /** The Fastify instance with zod schemas as its type provider; every route file registers on it. */
@@ -62,7 +113,17 @@ export async function buildApp(deps: AppDependencies, tls?: TlsFiles): Promise<A
     // Finish in-flight requests on close, but do not wait for idle keep-alive sockets.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  const routeTable: RouteRecord[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      routeTable.push({ method, url: route.url, config: route.config ?? {}, schema: route.schema });
+    }
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -75,9 +136,29 @@ export async function buildApp(deps: AppDependencies, tls?: TlsFiles): Promise<A
   await app.register(formbody);
   await registerTransportSecurity(app, config);
   registerAuth(app, { sql, config });
+  registerTextInputGuard(app);
+  registerIdempotency(app, { sql });
 
   registerHealthRoutes(app, deps.readiness);
+  registerMetricsRoute(app, { sql, registry: deps.metricsRegistry });
+  registerWebhookRoutes(app, { sql, config, secretBox: deps.secretBox, jobs: deps.jobs });
   registerAuthRoutes(app, { sql, config });
   registerTokenRoutes(app, { sql });
+  registerDisclosureRoutes(app, { config });
+  registerOAuthRoutes(app, { sql });
+  registerPasswordResetRoutes(app, { sql, config, mailer: deps.mailer });
+  registerOrganizationRoutes(app, { sql, config, mailer: deps.mailer });
+  registerAuditRoutes(app, { sql });
+  registerMediaRoutes(app, { sql, config, blobStore: deps.blobStore });
+  registerIdeaRoutes(app, { sql });
+  registerLinkRoutes(app, { sql, config });
+  const clock = deps.clock ?? systemClock;
+  registerChannelRoutes(app, { sql, clock, secretBox: deps.secretBox });
+  registerBlueskyConnectionRoutes(app, { sql, secretBox: deps.secretBox, allowPrivateAddresses: config.ssrfAllowPrivate });
+  registerMastodonConnectionRoutes(app, { sql, config, secretBox: deps.secretBox });
+  registerGroupRoutes(app, { sql });
+  registerPostRoutes(app, { sql, clock });
+  registerQueueRoutes(app, { sql, clock });
+  registerCalendarRoutes(app, { sql });
   return app;
 }

@@ -1,10 +1,20 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
 import { migrateUp } from '../db/migrate.ts';
+import { MastodonNotificationFollower } from '../engagement/mastodon-notifications.ts';
 import { type App, buildApp } from '../http/app.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import { createMailer } from '../mail/create-mailer.ts';
+import { BufferedPublishEvents, NotificationSink } from '../publisher/publish-events.ts';
+import { createPublisher } from '../publisher/start-publisher.ts';
+import { SsrfGuard } from '../security/ssrf-guard.ts';
+import { createBlobStore } from '../storage/local-blob-store.ts';
 import { VERSION } from '../version.ts';
+import { deliverWebhook, WEBHOOK_JOB } from '../webhooks/deliver-webhook.ts';
+import { WebhookSink } from '../webhooks/webhook-sink.ts';
 import { type Database, openDatabase } from './database.ts';
 import { ProcessRegistration, type ProcessRole } from './process-registry.ts';
 import { databaseCheck, migrationsCheck, Readiness } from './readiness.ts';
@@ -42,6 +52,8 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
     await registration.start();
     cleanups.push(() => registration.stop());
 
+    const metricsRegistry = new Registry();
+    collectDefaultMetrics({ register: metricsRegistry, prefix: 'spool_' });
     const readiness = new Readiness();
     readiness.add(databaseCheck(database.sql));
     readiness.add(migrationsCheck(database.sql));
@@ -50,11 +62,29 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
     let app: App | undefined;
     let url: string | undefined;
     const secretBox = await loadSecretBox(config, log);
+    const mailer = createMailer(config, log);
+    cleanups.push(() => mailer.close());
+    const jobs = await JobQueue.start(database.url, log);
+    cleanups.push(() => jobs.stop());
     if (servesHttp(role)) {
       const tls = config.tls
         ? { cert: await fs.readFile(config.tls.certFile), key: await fs.readFile(config.tls.keyFile) }
         : undefined;
-      app = await buildApp({ config, logger: log, readiness, sql: database.sql, secretBox }, tls);
+      const blobStore = createBlobStore(config);
+      app = await buildApp(
+        {
+          config,
+          logger: log,
+          readiness,
+          sql: database.sql,
+          secretBox,
+          mailer,
+          metricsRegistry,
+          blobStore,
+          jobs,
+        },
+        tls,
+      );
       url = await app.listen({ host: config.host, port: config.port });
       const server = app;
       cleanups.push(async () => {
@@ -69,6 +99,39 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
         log.info({ port: typeof address === 'object' ? address?.port : address }, 'plain HTTP listener');
         cleanups.push(() => new Promise((resolve) => plain.close(() => resolve())));
       }
+    }
+    if (role !== 'api') {
+      const guard = new SsrfGuard({ allowPrivateAddresses: config.ssrfAllowPrivate });
+      await jobs.work<{ deliveryId: string }>(WEBHOOK_JOB, (data, meta) =>
+        deliverWebhook({ sql: database.sql, box: secretBox, guard, log }, data.deliveryId, meta.retryCount),
+      );
+      const events = new BufferedPublishEvents(
+        [new NotificationSink(database.sql), new WebhookSink(database.sql, jobs)],
+        log,
+      );
+      const publisher = createPublisher({
+        config,
+        sql: database.sql,
+        secretBox,
+        log,
+        registry: metricsRegistry,
+        events,
+      });
+      await publisher.start();
+      readiness.add(publisher.healthCheck());
+      cleanups.push(async () => {
+        await publisher.stop(config.shutdownTimeoutMs / 2);
+        await events.flush();
+      });
+      // Live Mastodon engagement: one process follows each channel (advisory lock per channel).
+      const mastodonFollower = new MastodonNotificationFollower({
+        sql: database.sql,
+        secretBox,
+        log: log.child({ component: 'mastodon-notifications' }),
+        allowPrivateAddresses: config.ssrfAllowPrivate,
+      });
+      await mastodonFollower.start();
+      cleanups.push(() => mastodonFollower.stop());
     }
     return { role, url, database, stop: stopAll };
   } catch (error) {

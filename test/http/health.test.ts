@@ -1,36 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
 import { connect, type Sql } from '../../src/db/connection.ts';
-import { type App, buildApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { App } from '../../src/http/app.ts';
 import {
   databaseCheck,
   migrationsCheck,
   Readiness,
   type ReadinessReport,
 } from '../../src/runtime/readiness.ts';
-import { SecretBox } from '../../src/security/secret-box.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { withDatabase } from '../support/global-setup.ts';
 
-const log = createLogger('silent');
 
-async function appFor(sql: Sql): Promise<App> {
-  const readiness = new Readiness();
-  readiness.add(databaseCheck(sql));
-  readiness.add(migrationsCheck(sql));
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const app = await buildApp({
-    config,
-    logger: log,
-    readiness,
-    sql,
-    secretBox: new SecretBox(randomBytes(32)),
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return app;
+/** The real app on a given connection (which may point at an unmigrated or unreachable database). */
+async function appFor(sql: Sql, url = 'postgres://unused@127.0.0.1:9/unused'): Promise<App> {
+  const t = await startTestApp({ db: { url, sql, drop: async () => undefined } });
+  apps.push(t);
+  return t.app;
 }
+const apps: TestApp[] = [];
+afterAll(async () => {
+  for (const t of apps) await t.close();
+});
 
 const base = (app: App) => {
   const address = app.server.address();
@@ -46,8 +38,7 @@ describe('health checks over real HTTP', () => {
     app = await appFor(db.sql);
   });
   afterAll(async () => {
-    await app.close();
-    await db.drop();
+        await db.drop();
   });
 
   it('/livez answers 200', async () => {
@@ -103,8 +94,7 @@ describe('/readyz when the process is not ready', () => {
       expect(body.checks.database?.ok).toBe(true);
       expect(body.reasons).toEqual([expect.stringMatching(/^migrations: \d+ migration\(s\) pending/)]);
     } finally {
-      await app.close();
-      await sql.end();
+            await sql.end();
       await admin.unsafe(`drop database "${name}" with (force)`);
       await admin.end();
     }
@@ -120,8 +110,7 @@ describe('/readyz when the process is not ready', () => {
       expect(body.checks.database?.ok).toBe(false);
       expect(body.reasons[0]).toMatch(/^database: /);
     } finally {
-      await app.close();
-      await sql.end({ timeout: 1 });
+            await sql.end({ timeout: 1 });
     }
   });
 });

@@ -13,13 +13,17 @@ export interface SpoolProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-/** Runs the real `spool` command as an operator would, with a clean environment plus `env`. */
-export function runSpool(args: string[], env: Record<string, string>): SpoolProcess {
+/**
+ * Runs the real `spool` command as an operator would, with a clean environment plus `env`; `stdin`,
+ * when given, is piped to it and closed (e.g. a password for `--password-stdin`).
+ */
+export function runSpool(args: string[], env: Record<string, string>, stdin?: string): SpoolProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin?.end(stdin);
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

@@ -6,8 +6,13 @@ import { type Config, loadConfig } from '../../src/config/config.ts';
 import type { Sql } from '../../src/db/connection.ts';
 import { type App, buildApp, type TlsFiles } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createMailer } from '../../src/mail/create-mailer.ts';
+import type { Clock } from '../../src/ports/clock.ts';
+import type { Mailer } from '../../src/ports/mailer.ts';
+import type { JobQueue } from '../../src/jobs/job-queue.ts';
 import { databaseCheck, migrationsCheck, Readiness } from '../../src/runtime/readiness.ts';
 import { SecretBox } from '../../src/security/secret-box.ts';
+import { createBlobStore } from '../../src/storage/local-blob-store.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
@@ -16,15 +21,17 @@ export interface TestApp {
   config: Config;
   sql: Sql;
   secretBox: SecretBox;
+  /** SMTP when the test passes SMTP_URL in `env`; else the outbox under the temporary data folder. */
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
 /**
  * The real HTTP app on its own migrated database, listening on loopback. `env` sets any setting as
- * an operator would. Pass `db` to share one database between several apps.
+ * an operator would. Pass `db` to share one database between several apps, `clock` to fix "now".
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; db?: TestDatabase; tls?: TlsFiles } = {},
+  options: { env?: Record<string, string>; db?: TestDatabase; tls?: TlsFiles; clock?: Clock; jobs?: JobQueue } = {},
 ): Promise<TestApp> {
   const ownDb = options.db ? undefined : await createTestDatabase();
   const db = options.db ?? ownDb!;
@@ -42,7 +49,21 @@ export async function startTestApp(
   readiness.add(databaseCheck(db.sql));
   readiness.add(migrationsCheck(db.sql));
   const secretBox = new SecretBox(key);
-  const app = await buildApp({ config, logger, readiness, sql: db.sql, secretBox }, options.tls);
+  const mailer = createMailer(config, logger);
+  const app = await buildApp(
+    {
+      config,
+      logger,
+      readiness,
+      sql: db.sql,
+      secretBox,
+      mailer,
+      blobStore: createBlobStore(config),
+      ...(options.jobs ? { jobs: options.jobs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+    options.tls,
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -52,8 +73,10 @@ export async function startTestApp(
     config,
     sql: db.sql,
     secretBox,
+    mailer,
     async close() {
       await app.close();
+      await mailer.close();
       await ownDb?.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },

@@ -14,6 +14,8 @@ export type AuditAction =
   | 'token.revoked'
   | 'oauth.client_created'
   | 'oauth.authorized'
+  | 'oauth.client_revoked'
+  | 'oauth.access_revoked'
   | 'member.invited'
   | 'member.joined'
   | 'member.role_changed'

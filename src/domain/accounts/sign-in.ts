@@ -27,6 +27,11 @@ function throttled(resetInSeconds: number, scope: 'account' | 'address'): SpoolE
   );
 }
 
+/** Lifts the per-account sign-in throttle (after a password reset proves who the person is). */
+export async function clearSignInThrottle(sql: Sql, email: string): Promise<void> {
+  await clearWindow(sql, accountKey(email));
+}
+
 /** Checks credentials, throttling failures per account and per address. Returns the user id. */
 export async function signIn(sql: Sql, input: SignInInput, origin: RequestOrigin = {}): Promise<string> {
   const limits = SIGN_IN_LIMITS;

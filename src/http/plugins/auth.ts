@@ -52,6 +52,17 @@ declare module 'fastify' {
     /** For `user` routes reached with a token: the scope needed (default: read for GET, else write). */
     scope?: Scope;
     sessionOnly?: boolean;
+    /**
+     * A server-rendered HTML form (e.g. the OAuth consent screen) that cannot set headers: the CSRF
+     * token comes as the `csrf_token` form field, checked once the body is parsed.
+     */
+    csrfFromBody?: boolean;
+    /**
+     * An OAuth endpoint other sites' apps call (token, revoke; `public` only): the route
+     * authenticates the client itself (HTTP Basic or form fields), and no cookie or bearer token is
+     * used, so the hook neither authenticates the caller nor checks Origin.
+     */
+    oauthClientEndpoint?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -91,13 +102,17 @@ export function registerAuth(app: App, deps: AuthDeps): void {
       if (request.routeOptions.url === undefined) return;
       throw new Error(`route ${request.routeOptions.url} declares no access level`);
     }
+    if (access === 'public' && config.oauthClientEndpoint) return;
     await authenticate(request, reply, deps);
     if (access === 'public') {
       if (!SAFE_METHODS.has(request.method)) checkOrigin(request);
       return;
     }
     const actor = actorOf(request);
-    if (actor.via === 'session' && !SAFE_METHODS.has(request.method)) checkCsrf(request, actor);
+    if (actor.via === 'session' && !SAFE_METHODS.has(request.method)) {
+      if (config.csrfFromBody) checkOrigin(request);
+      else checkCsrf(request, actor, request.headers['x-csrf-token']);
+    }
     if (config.sessionOnly && actor.via !== 'session') {
       throw new SpoolError(
         'auth.session_required',
@@ -112,6 +127,13 @@ export function registerAuth(app: App, deps: AuthDeps): void {
     }
     const permission = config.permission ?? 'org.read';
     request.org = await authorizeOrganization(request, actor, permission, deps.sql);
+  });
+
+  app.addHook('preValidation', async (request) => {
+    const actor = request.actor;
+    if (!request.routeOptions.config.csrfFromBody || actor?.via !== 'session') return;
+    if (SAFE_METHODS.has(request.method)) return;
+    checkCsrf(request, actor, (request.body as { csrf_token?: unknown } | undefined)?.csrf_token);
   });
 }
 
@@ -169,9 +191,8 @@ function checkOrigin(request: FastifyRequest): void {
   if (origin && origin !== 'null' && origin !== `${request.protocol}://${request.host}`) throw csrfError();
 }
 
-function checkCsrf(request: FastifyRequest, actor: Actor): void {
+function checkCsrf(request: FastifyRequest, actor: Actor, token: unknown): void {
   checkOrigin(request);
-  const token = request.headers['x-csrf-token'];
   if (typeof token !== 'string' || !actor.csrfToken || !safeEqual(token, actor.csrfToken)) throw csrfError();
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { type ErrorKind, SpoolError } from '../../domain/errors.ts';
 import type { App } from '../app.ts';
@@ -14,7 +14,10 @@ const statusOf: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
+  upstream_failed: 502,
   unavailable: 503,
 };
 
@@ -69,6 +72,44 @@ export function registerErrorHandling(app: App): void {
       },
     }),
   );
+}
+
+/**
+ * Errors Fastify raises before a route is found (a badly percent-encoded URL, an over-long path
+ * segment) skip the error handler; this answers them with the same envelope (Fastify's
+ * `frameworkErrors` option).
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      sendError(reply, 400, {
+        error: {
+          code: 'request.invalid_url',
+          message: 'The address is not valid: part of it is not correctly percent-encoded.',
+        },
+      });
+      return;
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      sendError(reply, 414, {
+        error: {
+          code: 'request.url_too_long',
+          message: 'A part of the address is too long (at most 100 characters between two slashes).',
+        },
+      });
+      return;
+    default:
+      request.log.error({ err: error }, 'unhandled framework error');
+      sendError(reply, 500, {
+        error: {
+          code: 'internal',
+          message: `Something went wrong on our side. Quote request id ${request.id} when reporting it.`,
+        },
+      });
+  }
 }
 
 function clientErrorCode(error: FastifyError): string {

@@ -1,0 +1,128 @@
+import type { Sql, TransactionSql } from '../../db/connection.ts';
+import { SpoolError } from '../errors.ts';
+import type { StoredScheduleRequest } from '../queue/schedule-request.ts';
+import { effectiveContent, type MediaItem, type TargetOptions, type ThreadPart } from './post-content.ts';
+
+export const TARGET_STATUSES = [
+  'draft',
+  'awaiting_approval',
+  'queued',
+  'scheduled',
+  'publishing',
+  'published',
+  'failed',
+  'unconfirmed',
+] as const;
+export type TargetStatus = (typeof TARGET_STATUSES)[number];
+
+/** One channel's copy of a post, as the API shows it: what it will publish, when and how it went. */
+export interface TargetView {
+  id: string;
+  postId: string;
+  channelId: string;
+  status: TargetStatus;
+  /** For due targets: `queue` when the queue gave the slot, `custom` when a person chose the time. */
+  slot: 'queue' | 'custom' | null;
+  dueAt: Date | null;
+  text: string;
+  media: MediaItem[];
+  title: string;
+  boardId: string | null;
+  threadParts: number;
+  tags: string[];
+  textOverride: string | null;
+  mediaOverride: MediaItem[] | null;
+  /** What a contributor asked for, while the target waits for approval. */
+  requestedSchedule: StoredScheduleRequest | null;
+  rejectionReason: string | null;
+  publishedAt: Date | null;
+  networkPostId: string | null;
+  networkPostUrl: string | null;
+  lastError: { code: string | null; message: string } | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TargetRow {
+  id: string;
+  post_id: string;
+  channel_id: string;
+  status: TargetStatus;
+  due_at: Date | null;
+  text_override: string | null;
+  media_override: MediaItem[] | null;
+  options: TargetOptions;
+  requested_schedule: StoredScheduleRequest | null;
+  published_at: Date | null;
+  network_post_id: string | null;
+  network_post_url: string | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  text: string;
+  media: MediaItem[];
+  thread: ThreadPart[];
+  tags: string[];
+  title: string;
+  rejection_reason: string | null;
+  /** Microseconds since the epoch of the listing's sort key, for exact cursors. */
+  sort_us?: string;
+}
+
+/** Columns of `post_targets t join posts p`, as `TargetRow`. */
+export function targetColumns(sql: Sql | TransactionSql) {
+  return sql`t.id, t.post_id, t.channel_id, t.status, t.due_at, t.text_override, t.media_override, t.options,
+    t.requested_schedule, t.published_at, t.network_post_id, t.network_post_url, t.last_error_code,
+    t.last_error, t.created_at, t.updated_at, p.text, p.media, p.thread, p.tags, p.title, p.rejection_reason`;
+}
+
+export function presentTarget(row: TargetRow): TargetView {
+  const content = effectiveContent(row, {
+    textOverride: row.text_override,
+    mediaOverride: row.media_override,
+    options: row.options,
+  });
+  return {
+    id: row.id,
+    postId: row.post_id,
+    channelId: row.channel_id,
+    status: row.status,
+    slot: row.status === 'queued' ? 'queue' : row.status === 'scheduled' ? 'custom' : null,
+    dueAt: row.due_at,
+    text: content.text,
+    media: content.media,
+    title: content.title,
+    boardId: content.boardId ?? null,
+    threadParts: row.thread.length,
+    tags: row.tags,
+    textOverride: row.text_override,
+    mediaOverride: row.media_override,
+    requestedSchedule: row.requested_schedule,
+    rejectionReason: row.status === 'draft' ? row.rejection_reason : null,
+    publishedAt: row.published_at,
+    networkPostId: row.network_post_id,
+    networkPostUrl: row.network_post_url,
+    lastError: row.last_error ? { code: row.last_error_code, message: row.last_error } : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function postNotFound(postId?: string): SpoolError {
+  return new SpoolError(
+    'post.not_found',
+    'There is no such post in this organization.',
+    'not_found',
+    postId ? { postId } : undefined,
+  );
+}
+
+export function targetNotFound(targetId?: string): SpoolError {
+  return new SpoolError(
+    'target.not_found',
+    'This post is not scheduled for that channel (no such target in this organization).',
+    'not_found',
+    targetId ? { targetId } : undefined,
+  );
+}
