@@ -71,6 +71,16 @@ export function invitationEmail(input: {
   return { subject: `${who} invited you to ${organization} on Spool`, text, html };
 }
 
+/** A publishing problem the author must act on (failed, unconfirmed, channel disconnected). */
+export function publishingProblemEmail(input: { title: string; body: string; link: string }): RenderedEmail {
+  const text = [input.body, '', `Open Spool to act on it: ${input.link}`].join('\n');
+  const html = layout(`
+    <p>${escapeHtml(input.body)}</p>
+    <p>${button(input.link, 'Open in Spool')}</p>
+    ${fallbackLink(input.link)}`);
+  return { subject: oneLine(input.title), text, html };
+}
+
 export function escapeHtml(value: string): string {
   return value
     .replace(/&/g, '&amp;')

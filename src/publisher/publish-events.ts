@@ -92,15 +92,21 @@ export class BufferedPublishEvents implements PublishEvents {
   }
 }
 
-/** In-app notifications for the problems a person must act on, addressed to the post's author. */
+/**
+ * In-app notifications for the problems a person must act on, addressed to the post's author, and
+ * handed on (e.g. to be emailed) through `onCreated`.
+ */
 export class NotificationSink implements PublishEventSink {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly onCreated: (notificationIds: string[]) => Promise<void> = async () => undefined,
+  ) {}
 
   async handle(events: PublishEvent[]): Promise<void> {
     const problems = events.filter((e) => e.name !== 'post.published');
     if (problems.length === 0) return;
     const rows = problems.map((e) => ({ ...notificationText(e), event: e }));
-    await this.sql`
+    const created = await this.sql<{ id: string }[]>`
       insert into notifications (organization_id, user_id, kind, title, body, post_id, target_id, channel_id)
       select v.organization_id, coalesce(v.user_id, owner.user_id), v.kind, v.title, v.body, v.post_id, v.target_id, v.channel_id
       from unnest(${rows.map((r) => r.event.organizationId)}::uuid[], ${rows.map((r) => r.event.authorUserId)}::uuid[],
@@ -112,7 +118,9 @@ export class NotificationSink implements PublishEventSink {
       left join lateral (select m.user_id from memberships m where m.organization_id = v.organization_id
                          and m.role = 'owner' order by m.created_at limit 1) owner on v.user_id is null
       where coalesce(v.user_id, owner.user_id) is not null
-        and exists (select 1 from posts p where p.id = v.post_id)`;
+        and exists (select 1 from posts p where p.id = v.post_id)
+      returning id`;
+    await this.onCreated(created.map((r) => r.id));
   }
 }
 

@@ -34,7 +34,12 @@ describe('webhooks', () => {
     const guard = new SsrfGuard({ allowPrivateAddresses: true });
     await jobs.work<{ deliveryId: string }>(
       WEBHOOK_JOB,
-      (data, meta) => deliverWebhook({ sql: db.sql, box: t.secretBox, guard, log: createLogger('silent') }, data.deliveryId, meta.retryCount),
+      (data, meta) =>
+        deliverWebhook(
+          { sql: db.sql, box: t.secretBox, guard, log: createLogger('silent') },
+          data.deliveryId,
+          meta.retryCount,
+        ),
       { pollingIntervalSeconds: 0.5 },
     );
     receiver = http.createServer((req, res) => {
@@ -68,7 +73,9 @@ describe('webhooks', () => {
     );
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
-    const list = await client.get<{ webhooks: Record<string, unknown>[] }>(`/api/orgs/${organizationId}/webhooks`);
+    const list = await client.get<{ webhooks: Record<string, unknown>[] }>(
+      `/api/orgs/${organizationId}/webhooks`,
+    );
     expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
     const [raw] = await db.sql`select secret_sealed from webhooks where id = ${created.body.id}`;
     expect(raw!.secret_sealed).not.toContain(created.body.secret.slice(6));
@@ -93,14 +100,19 @@ describe('webhooks', () => {
     const delivery = received.at(-1)!;
     expect(delivery.headers['spool-event']).toBe('post.published');
     const [, ts, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(delivery.headers['spool-signature']))!;
-    expect(createHmac('sha256', created.body.secret).update(`${ts}.${delivery.body}`).digest('hex')).toBe(mac);
+    expect(createHmac('sha256', created.body.secret).update(`${ts}.${delivery.body}`).digest('hex')).toBe(
+      mac,
+    );
     expect(Math.abs(Date.now() / 1000 - Number(ts))).toBeLessThan(60);
-    expect(JSON.parse(delivery.body)).toMatchObject({ event: 'post.published', data: { url: 'https://social.example/@ana/42' } });
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      event: 'post.published',
+      data: { url: 'https://social.example/@ana/42' },
+    });
 
     const log = await waitFor(async () => {
-      const res = await client.get<{ deliveries: { status: string; attempts: number; lastStatusCode: number }[] }>(
-        `/api/orgs/${organizationId}/webhooks/${created.body.id}/deliveries`,
-      );
+      const res = await client.get<{
+        deliveries: { status: string; attempts: number; lastStatusCode: number }[];
+      }>(`/api/orgs/${organizationId}/webhooks/${created.body.id}/deliveries`);
       return res.body.deliveries[0]?.status === 'delivered' ? res.body.deliveries : undefined;
     });
     expect(log[0]).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204 });
@@ -114,19 +126,29 @@ describe('webhooks', () => {
     });
     // Make retries quick for the test: the first attempt fails, pg-boss retries after its delay.
     failNext = 1;
-    const ping = await client.post<{ deliveryId: string }>(`/api/orgs/${organizationId}/webhooks/${hook.body.id}/test`);
+    const ping = await client.post<{ deliveryId: string }>(
+      `/api/orgs/${organizationId}/webhooks/${hook.body.id}/test`,
+    );
     expect(ping.status).toBe(202);
     await waitFor(async () => {
-      const [row] = await db.sql`select attempts, status, last_status_code from webhook_deliveries where id = ${ping.body.deliveryId}`;
-      return row?.attempts === 1 && row.status === 'pending' && row.last_status_code === 500 ? row : undefined;
+      const [row] =
+        await db.sql`select attempts, status, last_status_code from webhook_deliveries where id = ${ping.body.deliveryId}`;
+      return row?.attempts === 1 && row.status === 'pending' && row.last_status_code === 500
+        ? row
+        : undefined;
     }, 15_000);
-    const done = await waitFor(async () => {
-      // The job waits out its backoff (20 s); move it along instead of sleeping.
-      await db.sql`update pgboss.job set start_after = now()
+    const done = await waitFor(
+      async () => {
+        // The job waits out its backoff (20 s); move it along instead of sleeping.
+        await db.sql`update pgboss.job set start_after = now()
                    where data->>'deliveryId' = ${ping.body.deliveryId} and state = 'retry'`;
-      const [row] = await db.sql`select attempts, status, last_status_code from webhook_deliveries where id = ${ping.body.deliveryId}`;
-      return row?.status === 'delivered' ? row : undefined;
-    }, 20_000, 250);
+        const [row] =
+          await db.sql`select attempts, status, last_status_code from webhook_deliveries where id = ${ping.body.deliveryId}`;
+        return row?.status === 'delivered' ? row : undefined;
+      },
+      20_000,
+      250,
+    );
     expect(done).toMatchObject({ attempts: 2, last_status_code: 204 });
   });
 
