@@ -5,11 +5,12 @@ import path from 'node:path';
 const [dir, failedSteps = '0'] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
-for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+for (const file of fs.readdirSync(dir).filter((f) => /^vitest-.*\.json$/.test(f))) {
   const report = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
-  process.stderr.write(`${file}: ${report.numPassedTests} passed, ${report.numFailedTests} failed\n`);
+  process.stdout.write(`  ${file}: ${report.numPassedTests} passed, ${report.numFailedTests} failed\n`);
 }
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
-process.exit(failed > 0 || Number(failedSteps) > 0 ? 1 : 0);
+// exitCode, not exit(): stdout may be a pipe, and exit() could cut the last line short.
+process.exitCode = failed > 0 || Number(failedSteps) > 0 ? 1 : 0;

@@ -114,6 +114,7 @@ interface Outcome {
   duplicates: number;
   lost: number;
   lag_ms: { p50: number; p99: number; max: number };
+  completion_lag_ms: { p50: number; p99: number; max: number };
   throughput_per_s: number;
   workers: number;
   seconds: number;
@@ -136,17 +137,21 @@ async function collect(
     if ((row?.open ?? 0) === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  // lag: from the due time to the publish request leaving Spool (its final attempt's claim);
+  // completion: to the network's confirmation, which adds the network's own latency (~100 ms here).
   const rows = await env.sql<
     {
       status: string;
       lag: number | null;
+      completion: number | null;
       network_post_id: string | null;
       published_at: Date | null;
       due_at: Date;
     }[]
   >`
     select status, network_post_id, published_at, due_at,
-           extract(epoch from published_at - due_at) * 1000 as lag
+           extract(epoch from last_attempt_at - due_at) * 1000 as lag,
+           extract(epoch from published_at - due_at) * 1000 as completion
     from post_targets where id = any(${ids}::uuid[])`;
   const simPosts = env.sim.state.listPosts({});
   const simIds = new Set(simPosts.map((p) => p.id));
@@ -158,6 +163,7 @@ async function collect(
     rows.filter((r) => !['published', 'failed', 'unconfirmed'].includes(r.status)).length +
     published.filter((r) => !r.network_post_id || !simIds.has(r.network_post_id)).length;
   const lags = published.map((r) => Number(r.lag)).sort((a, b) => a - b);
+  const completions = published.map((r) => Number(r.completion)).sort((a, b) => a - b);
   const firstDue = Math.min(...rows.map((r) => r.due_at.getTime()));
   const lastPublished = Math.max(...published.map((r) => r.published_at!.getTime()));
   return {
@@ -172,6 +178,11 @@ async function collect(
       p50: round(percentile(lags, 50)),
       p99: round(percentile(lags, 99)),
       max: round(lags.at(-1) ?? Number.NaN),
+    },
+    completion_lag_ms: {
+      p50: round(percentile(completions, 50)),
+      p99: round(percentile(completions, 99)),
+      max: round(completions.at(-1) ?? Number.NaN),
     },
     throughput_per_s: round(published.length / Math.max(0.001, (lastPublished - firstDue) / 1000)),
     workers: WORKERS,

@@ -152,7 +152,9 @@ export class MastodonNotificationFollower {
     follow.stop.abort();
     await follow.done;
     this.followed.delete(follow.id);
-    await lock`select pg_advisory_unlock(${LOCK_NAMESPACE}::int, hashtext(${follow.id}::text))`.catch(() => undefined);
+    await lock`select pg_advisory_unlock(${LOCK_NAMESPACE}::int, hashtext(${follow.id}::text))`.catch(
+      () => undefined,
+    );
   }
 
   private async releaseAll(): Promise<void> {
@@ -193,7 +195,8 @@ export class MastodonNotificationFollower {
       if (end === 'unsupported') {
         this.noStreamingUntil.set(channelId, Date.now() + (this.deps.streamProbeIntervalMs ?? 30 * 60_000));
       }
-      const wait = end === 'ended' ? (this.deps.reconnectDelayMs ?? 5_000) : (this.deps.pollIntervalMs ?? 60_000);
+      const wait =
+        end === 'ended' ? (this.deps.reconnectDelayMs ?? 5_000) : (this.deps.pollIntervalMs ?? 60_000);
       await sleep(wait, signal);
     }
   }
@@ -204,11 +207,17 @@ export class MastodonNotificationFollower {
       where id = ${channelId} and network = 'mastodon' and connection_state = 'connected'`;
     if (!row?.service_url || !row.credentials_sealed) return undefined;
     try {
-      const credentials = JSON.parse(this.deps.secretBox.open(row.credentials_sealed, `channel:${channelId}`)) as {
+      const credentials = JSON.parse(
+        this.deps.secretBox.open(row.credentials_sealed, `channel:${channelId}`),
+      ) as {
         accessToken?: unknown;
       };
       if (typeof credentials.accessToken !== 'string') return undefined;
-      return { id: channelId, base: row.service_url.replace(/\/+$/, ''), accessToken: credentials.accessToken };
+      return {
+        id: channelId,
+        base: row.service_url.replace(/\/+$/, ''),
+        accessToken: credentials.accessToken,
+      };
     } catch {
       return undefined;
     }
@@ -240,7 +249,7 @@ export class MastodonNotificationFollower {
   }
 
   /** Records notifications as engagement and moves the cursor; returns the newest id seen. */
-  async record(channelId: string, notifications: MastodonNotification[]): Promise<string | undefined> {
+  private async record(channelId: string, notifications: MastodonNotification[]): Promise<string | undefined> {
     if (notifications.length === 0) return undefined;
     const statusIds = new Set<string>();
     for (const n of notifications) {
@@ -250,7 +259,10 @@ export class MastodonNotificationFollower {
     const targets = await this.targetsByStatusId(channelId, [...statusIds]);
     const events = notifications.flatMap((n) => eventFor(channelId, n, targets));
     await recordEngagement(this.deps.sql, events);
-    const newest = notifications.map((n) => String(n.id)).sort(compareNotificationIds).at(-1)!;
+    const newest = notifications
+      .map((n) => String(n.id))
+      .sort(compareNotificationIds)
+      .at(-1)!;
     await this.deps.sql`
       insert into channel_stream_cursors as c (channel_id, cursor) values (${channelId}, ${newest})
       on conflict (channel_id) do update set cursor = excluded.cursor, updated_at = now()
@@ -261,7 +273,9 @@ export class MastodonNotificationFollower {
 
   private async targetsByStatusId(channelId: string, statusIds: string[]): Promise<Map<string, string>> {
     if (statusIds.length === 0) return new Map();
-    const rows = await this.deps.sql<{ id: string; network_post_id: string | null; published_parts: string[] }[]>`
+    const rows = await this.deps.sql<
+      { id: string; network_post_id: string | null; published_parts: string[] }[]
+    >`
       select id, network_post_id, published_parts from post_targets
       where channel_id = ${channelId} and status = 'published'
         and (network_post_id = any(${statusIds}::text[]) or published_parts && ${statusIds}::text[])`;
@@ -276,7 +290,11 @@ export class MastodonNotificationFollower {
 }
 
 /** favourite → like, reblog → repost, a mention replying to our post → reply, else mention; follow. */
-function eventFor(channelId: string, n: MastodonNotification, targets: Map<string, string>): EngagementEvent[] {
+function eventFor(
+  channelId: string,
+  n: MastodonNotification,
+  targets: Map<string, string>,
+): EngagementEvent[] {
   const base = {
     channelId,
     networkEventId: String(n.id),
@@ -294,7 +312,9 @@ function eventFor(channelId: string, n: MastodonNotification, targets: Map<strin
     }
     case 'mention': {
       const parent = n.status?.in_reply_to_id ? targets.get(String(n.status.in_reply_to_id)) : undefined;
-      return [parent ? { ...base, targetId: parent, kind: 'reply' } : { ...base, targetId: null, kind: 'mention' }];
+      return [
+        parent ? { ...base, targetId: parent, kind: 'reply' } : { ...base, targetId: null, kind: 'mention' },
+      ];
     }
     case 'follow':
       return [{ ...base, targetId: null, kind: 'follow' }];

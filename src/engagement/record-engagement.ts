@@ -73,7 +73,12 @@ export async function recordEngagement(sql: Sql, events: EngagementEvent[]): Pro
  * keeps the lookup on the unique index) gets one cancelling event with delta -1, and the totals go
  * down. Undoing an event that was never recorded, or twice, changes nothing. Returns how many were new.
  */
-export async function undoEngagement(sql: Sql, channelIds: string[], undos: EngagementUndo[]): Promise<number> {
+export async function undoEngagement(
+  sql: Sql,
+  channelIds: string[],
+  given: EngagementUndo[],
+): Promise<number> {
+  const undos = [...new Map(given.map((u) => [u.networkEventId, u])).values()];
   if (undos.length === 0 || channelIds.length === 0) return 0;
   return sql.begin(async (tx) => {
     const rows = await tx<RecordedRow[]>`
@@ -93,10 +98,19 @@ export async function undoEngagement(sql: Sql, channelIds: string[], undos: Enga
 }
 
 async function addToTotals(tx: TransactionSql, rows: RecordedRow[]): Promise<void> {
-  const totals = new Map<string, { organizationId: string; likes: number; reposts: number; replies: number; quotes: number }>();
+  const totals = new Map<
+    string,
+    { organizationId: string; likes: number; reposts: number; replies: number; quotes: number }
+  >();
   for (const row of rows) {
     if (!row.target_id || !(row.kind in TOTAL_COLUMN)) continue;
-    const total = totals.get(row.target_id) ?? { organizationId: row.organization_id, likes: 0, reposts: 0, replies: 0, quotes: 0 };
+    const total = totals.get(row.target_id) ?? {
+      organizationId: row.organization_id,
+      likes: 0,
+      reposts: 0,
+      replies: 0,
+      quotes: 0,
+    };
     total[TOTAL_COLUMN[row.kind as keyof typeof TOTAL_COLUMN]] += row.delta;
     totals.set(row.target_id, total);
   }
@@ -105,16 +119,18 @@ async function addToTotals(tx: TransactionSql, rows: RecordedRow[]): Promise<voi
   const entries = [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   const col = (f: (t: (typeof entries)[number]) => string | number) => entries.map(f);
   await tx`
-    insert into post_engagement as p (target_id, organization_id, likes, reposts, replies, quotes)
-    select id, org, greatest(0, likes), greatest(0, reposts), greatest(0, replies), greatest(0, quotes)
-    from unnest(${col(([id]) => id)}::uuid[], ${col(([, t]) => t.organizationId)}::uuid[],
-                ${col(([, t]) => t.likes)}::int[], ${col(([, t]) => t.reposts)}::int[],
+    insert into post_engagement (target_id, organization_id)
+    select * from unnest(${col(([id]) => id)}::uuid[], ${col(([, t]) => t.organizationId)}::uuid[])
+    on conflict (target_id) do nothing`;
+  await tx`
+    update post_engagement p set
+      likes = greatest(0, p.likes + v.likes),
+      reposts = greatest(0, p.reposts + v.reposts),
+      replies = greatest(0, p.replies + v.replies),
+      quotes = greatest(0, p.quotes + v.quotes),
+      updated_at = now()
+    from unnest(${col(([id]) => id)}::uuid[], ${col(([, t]) => t.likes)}::int[], ${col(([, t]) => t.reposts)}::int[],
                 ${col(([, t]) => t.replies)}::int[], ${col(([, t]) => t.quotes)}::int[])
-           as v(id, org, likes, reposts, replies, quotes)
-    on conflict (target_id) do update set
-      likes = greatest(0, p.likes + excluded.likes),
-      reposts = greatest(0, p.reposts + excluded.reposts),
-      replies = greatest(0, p.replies + excluded.replies),
-      quotes = greatest(0, p.quotes + excluded.quotes),
-      updated_at = now()`;
+         as v(target_id, likes, reposts, replies, quotes)
+    where p.target_id = v.target_id`;
 }

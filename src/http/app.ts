@@ -23,6 +23,7 @@ import type { SecretBox } from '../security/secret-box.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { answerFrameworkError, registerErrorHandling } from './plugins/errors.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
 import { registerTextInputGuard } from './plugins/text-input.ts';
 import { registerTransportSecurity } from './plugins/transport-security.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -31,13 +32,16 @@ import { registerCalendarRoutes } from './routes/calendar.ts';
 import { registerChannelRoutes } from './routes/channels.ts';
 import { registerBlueskyConnectionRoutes } from './routes/connections-bluesky.ts';
 import { registerMastodonConnectionRoutes } from './routes/connections-mastodon.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerDisclosureRoutes } from './routes/disclosure.ts';
+import { registerEventRoutes } from './routes/events.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerIdeaRoutes } from './routes/ideas.ts';
 import { registerLinkRoutes } from './routes/links.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOAuthRoutes } from './routes/oauth.ts';
 import { registerOrganizationRoutes } from './routes/organizations.ts';
 import { registerPasswordResetRoutes } from './routes/password-reset.ts';
@@ -121,7 +125,15 @@ export async function buildApp(deps: AppDependencies, tls?: TlsFiles): Promise<A
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      routeTable.push({ method, url: route.url, config: route.config ?? {}, schema: route.schema });
+      // Read config when asked: later onRoute hooks (the API reference's) may still set it.
+      routeTable.push({
+        method,
+        url: route.url,
+        get config() {
+          return route.config ?? {};
+        },
+        schema: route.schema,
+      });
     }
   });
 
@@ -138,10 +150,12 @@ export async function buildApp(deps: AppDependencies, tls?: TlsFiles): Promise<A
   registerAuth(app, { sql, config });
   registerTextInputGuard(app);
   registerIdempotency(app, { sql });
+  await registerOpenApi(app);
 
   registerHealthRoutes(app, deps.readiness);
   registerMetricsRoute(app, { sql, registry: deps.metricsRegistry });
   registerWebhookRoutes(app, { sql, config, secretBox: deps.secretBox, jobs: deps.jobs });
+  registerNotificationRoutes(app, { sql });
   registerAuthRoutes(app, { sql, config });
   registerTokenRoutes(app, { sql });
   registerDisclosureRoutes(app, { config });
@@ -154,11 +168,17 @@ export async function buildApp(deps: AppDependencies, tls?: TlsFiles): Promise<A
   registerLinkRoutes(app, { sql, config });
   const clock = deps.clock ?? systemClock;
   registerChannelRoutes(app, { sql, clock, secretBox: deps.secretBox });
-  registerBlueskyConnectionRoutes(app, { sql, secretBox: deps.secretBox, allowPrivateAddresses: config.ssrfAllowPrivate });
+  registerBlueskyConnectionRoutes(app, {
+    sql,
+    secretBox: deps.secretBox,
+    allowPrivateAddresses: config.ssrfAllowPrivate,
+  });
   registerMastodonConnectionRoutes(app, { sql, config, secretBox: deps.secretBox });
   registerGroupRoutes(app, { sql });
   registerPostRoutes(app, { sql, clock });
   registerQueueRoutes(app, { sql, clock });
   registerCalendarRoutes(app, { sql });
+  registerEventRoutes(app, { sql });
+  registerDashboardRoutes(app);
   return app;
 }

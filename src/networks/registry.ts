@@ -1,5 +1,5 @@
 import type { SocialNetwork } from '../ports/social-network.ts';
-import { type BlueskyOptions, BlueskyNetwork } from './bluesky/bluesky.ts';
+import { BlueskyNetwork, type BlueskyOptions } from './bluesky/bluesky.ts';
 import { MastodonNetwork } from './mastodon/mastodon.ts';
 import { XNetwork } from './x/x.ts';
 

@@ -8,6 +8,12 @@ import { type App, buildApp } from '../http/app.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { createMailer } from '../mail/create-mailer.ts';
+import { BlueskyEngagementStreams } from '../networks/bluesky/engagement-streams.ts';
+import {
+  emailNotification,
+  NOTIFICATION_EMAIL_JOB,
+  queueNotificationEmails,
+} from '../notifications/email-notifications.ts';
 import { BufferedPublishEvents, NotificationSink } from '../publisher/publish-events.ts';
 import { createPublisher } from '../publisher/start-publisher.ts';
 import { SsrfGuard } from '../security/ssrf-guard.ts';
@@ -102,11 +108,19 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
     }
     if (role !== 'api') {
       const guard = new SsrfGuard({ allowPrivateAddresses: config.ssrfAllowPrivate });
+      const baseUrl =
+        config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+      await jobs.work<{ notificationId: string }>(NOTIFICATION_EMAIL_JOB, (data) =>
+        emailNotification({ sql: database.sql, mailer, baseUrl, log }, data.notificationId),
+      );
       await jobs.work<{ deliveryId: string }>(WEBHOOK_JOB, (data, meta) =>
         deliverWebhook({ sql: database.sql, box: secretBox, guard, log }, data.deliveryId, meta.retryCount),
       );
       const events = new BufferedPublishEvents(
-        [new NotificationSink(database.sql), new WebhookSink(database.sql, jobs)],
+        [
+          new NotificationSink(database.sql, (ids) => queueNotificationEmails(jobs, ids)),
+          new WebhookSink(database.sql, jobs),
+        ],
         log,
       );
       const publisher = createPublisher({
@@ -132,6 +146,14 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
       });
       await mastodonFollower.start();
       cleanups.push(() => mastodonFollower.stop());
+      // Live Bluesky engagement: one process follows each PDS's event stream (advisory lock per PDS).
+      const blueskyStreams = new BlueskyEngagementStreams({
+        sql: database.sql,
+        log: log.child({ component: 'bluesky-engagement' }),
+        allowPrivateAddresses: config.ssrfAllowPrivate,
+      });
+      await blueskyStreams.start();
+      cleanups.push(() => blueskyStreams.stop());
     }
     return { role, url, database, stop: stopAll };
   } catch (error) {

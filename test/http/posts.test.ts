@@ -196,13 +196,20 @@ describe('posts: editing, listing tabs with cursors, the calendar, and Idempoten
     expect(elsewhere.status).toBe(201);
     expect(elsewhere.headers.get('idempotent-replayed')).toBeNull();
 
-    // An error is replayed as it was (the same request would fail the same way).
-    const invalid = { text: 'z'.repeat(600), channelIds: [channel.id] };
-    const failed = await createPost(owner, invalid, { 'idempotency-key': 'too-long' });
-    expect(failed.status).toBe(400);
-    const replayedFailure = await createPost(owner, invalid, { 'idempotency-key': 'too-long' });
-    expect(replayedFailure.status).toBe(400);
-    expect(replayedFailure.headers.get('idempotent-replayed')).toBe('true');
+    // A refused request created nothing: its key stays free for the corrected retry.
+    const refused = await createPost(
+      owner,
+      { text: 'z'.repeat(600), channelIds: [channel.id] },
+      { 'idempotency-key': 'k2' },
+    );
+    expect(refused.status).toBe(400);
+    const corrected = await createPost(
+      owner,
+      { text: 'fits', channelIds: [channel.id] },
+      { 'idempotency-key': 'k2' },
+    );
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
 
     const badKey = await createPost(owner, body, { 'idempotency-key': 'has spaces in it' });
     expect(badKey.status).toBe(400);

@@ -1,14 +1,19 @@
 import http from 'node:http';
-import zlib from 'node:zlib';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/domain/channels/channel-view.ts';
 import { createLogger } from '../../src/logger.ts';
 import { recordKeyFor } from '../../src/networks/bluesky/tid.ts';
-import type { Publisher } from '../../src/publisher/publisher.ts';
 import { BufferedPublishEvents, NotificationSink } from '../../src/publisher/publish-events.ts';
+import type { Publisher } from '../../src/publisher/publisher.ts';
 import { createPublisher } from '../../src/publisher/start-publisher.ts';
-import { type AtprotoNetwork, type PdsProxy, startAtprotoNetwork, startPdsProxy } from '../support/atproto-network.ts';
+import {
+  type AtprotoNetwork,
+  makePng,
+  type PdsProxy,
+  startAtprotoNetwork,
+  startPdsProxy,
+} from '../support/atproto-network.ts';
 import type { HttpClient } from '../support/http-client.ts';
 import { signUpUser } from '../support/http-client.ts';
 import { waitFor } from '../support/publishing-fixtures.ts';
@@ -20,7 +25,7 @@ interface PostRecord {
   langs?: string[];
   facets?: { index: { byteStart: number; byteEnd: number }; features: Record<string, string>[] }[];
   reply?: { root: { uri: string; cid: string }; parent: { uri: string; cid: string } };
-  embed?: Record<string, unknown> & { $type: string };
+  embed?: { $type: string; [field: string]: unknown };
 }
 
 /**
@@ -31,7 +36,7 @@ describe('publishing to Bluesky', () => {
   let atproto: AtprotoNetwork;
   let t: TestApp;
   let proxy: PdsProxy;
-  let site: { url: string; close(): Promise<void> };
+  let site: Awaited<ReturnType<typeof startArticleSite>>;
   let publisher: Publisher;
   let events: BufferedPublishEvents;
   let ana: { client: HttpClient; organizationId: string; userId: string };
@@ -40,13 +45,22 @@ describe('publishing to Bluesky', () => {
   beforeAll(async () => {
     [atproto, t, site] = await Promise.all([
       startAtprotoNetwork(),
-      startTestApp({ env: { SSRF_ALLOW_PRIVATE: 'true', PUBLISH_RETRY_BASE_MS: '50', PUBLISH_REQUEST_TIMEOUT_MS: '5000' } }),
+      startTestApp({
+        env: { SSRF_ALLOW_PRIVATE: 'true', PUBLISH_RETRY_BASE_MS: '50', PUBLISH_REQUEST_TIMEOUT_MS: '5000' },
+      }),
       startArticleSite(),
     ]);
     proxy = await startPdsProxy(atproto.pdsUrl);
     const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
     events = new BufferedPublishEvents([new NotificationSink(t.sql)], log, 20);
-    publisher = createPublisher({ config: t.config, sql: t.sql, secretBox: t.secretBox, log, registry: new Registry(), events });
+    publisher = createPublisher({
+      config: t.config,
+      sql: t.sql,
+      secretBox: t.secretBox,
+      log,
+      registry: new Registry(),
+      events,
+    });
     await publisher.start();
     ana = await signUpUser(t.url);
     const res = await ana.client.post<ChannelView>(`/api/orgs/${ana.organizationId}/channels/bluesky`, {
@@ -65,11 +79,14 @@ describe('publishing to Bluesky', () => {
 
   /** Writes a post for alice's channel through the API, to be shared now; returns its target. */
   async function shareNow(content: Record<string, unknown>): Promise<string> {
-    const res = await ana.client.post<{ targets: { id: string }[] }>(`/api/orgs/${ana.organizationId}/posts`, {
-      ...content,
-      channelIds: [channel.id],
-      schedule: { mode: 'now' },
-    });
+    const res = await ana.client.post<{ targets: { id: string }[] }>(
+      `/api/orgs/${ana.organizationId}/posts`,
+      {
+        ...content,
+        channelIds: [channel.id],
+        schedule: { mode: 'now' },
+      },
+    );
     expect(res.status, res.text).toBe(201);
     return res.body.targets[0]!.id;
   }
@@ -77,7 +94,13 @@ describe('publishing to Bluesky', () => {
   async function settled(targetId: string) {
     return waitFor(async () => {
       const [row] = await t.sql<
-        { status: string; network_post_id: string | null; network_post_url: string | null; last_error: string | null; attempts: number }[]
+        {
+          status: string;
+          network_post_id: string | null;
+          network_post_url: string | null;
+          last_error: string | null;
+          attempts: number;
+        }[]
       >`select status, network_post_id, network_post_url, last_error, attempts from post_targets where id = ${targetId}`;
       return row && ['published', 'failed', 'unconfirmed'].includes(row.status) ? row : undefined;
     }, 20_000);
@@ -108,42 +131,59 @@ describe('publishing to Bluesky', () => {
     const targetId = await shareNow({ text });
     const row = await settled(targetId);
     expect(row.status, row.last_error ?? '').toBe('published');
-    expect(row.network_post_id).toBe(`at://${atproto.alice.did}/app.bsky.feed.post/${recordKeyFor(targetId, 0)}`);
+    expect(row.network_post_id).toBe(
+      `at://${atproto.alice.did}/app.bsky.feed.post/${recordKeyFor(targetId, 0)}`,
+    );
     expect(row.network_post_url).toBe(
       `https://bsky.app/profile/${atproto.alice.did}/post/${recordKeyFor(targetId, 0)}`,
     );
 
     const { value } = await record(row.network_post_id!);
     expect(value.text).toBe(text);
-    const facets = (value.facets ?? []).map((f) => ({ covers: facetText(value.text, f), feature: f.features[0]! }));
+    const facets = (value.facets ?? []).map((f) => ({
+      covers: facetText(value.text, f),
+      feature: f.features[0]!,
+    }));
     expect(facets).toEqual([
       { covers: '@bob.test', feature: { $type: 'app.bsky.richtext.facet#mention', did: atproto.bob.did } },
-      { covers: `${site.url}/article`, feature: { $type: 'app.bsky.richtext.facet#link', uri: `${site.url}/article` } },
+      {
+        covers: `${site.url}/article`,
+        feature: { $type: 'app.bsky.richtext.facet#link', uri: `${site.url}/article` },
+      },
       { covers: '#spool', feature: { $type: 'app.bsky.richtext.facet#tag', tag: 'spool' } },
     ]); // @nobody.test does not resolve: it stays plain text
 
     // No images, one link: a link card with the page's title, description and picture.
     expect(value.embed).toMatchObject({
       $type: 'app.bsky.embed.external',
-      external: { uri: `${site.url}/article`, title: 'Spool ships Bluesky', description: 'Posts, threads and cards.' },
+      external: {
+        uri: `${site.url}/article`,
+        title: 'Spool ships Bluesky',
+        description: 'Posts, threads and cards.',
+      },
     });
-    const thumb = (value.embed as { external: { thumb: { ref: { $link: string }; mimeType: string } } }).external.thumb;
+    const thumb = (
+      value.embed as unknown as { external: { thumb: { ref: { $link: string }; mimeType: string } } }
+    ).external.thumb;
     expect(thumb.mimeType).toBe('image/png');
     expect(await blob(thumb.ref.$link)).toEqual(site.cover);
   });
 
   it('publishes images with their alt text and aspect ratio', async () => {
     const png = makePng(3, 2);
-    const upload = await fetch(`${t.url}/api/orgs/${ana.organizationId}/media?altText=${encodeURIComponent('Library text')}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/octet-stream',
-        cookie: `spool_session=${ana.client.cookie('spool_session')}`,
-        'x-csrf-token': ana.client.csrfToken ?? '',
-        origin: new URL(t.url).origin,
+    const upload = await fetch(
+      `${t.url}/api/orgs/${ana.organizationId}/media?altText=${encodeURIComponent('Library text')}`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/octet-stream',
+          cookie: `spool_session=${ana.client.cookie('spool_session')}`,
+          'x-csrf-token': ana.client.csrfToken ?? '',
+          origin: new URL(t.url).origin,
+        },
+        body: png,
       },
-      body: png,
-    });
+    );
     expect(upload.status, await upload.clone().text()).toBe(201);
     const media = (await upload.json()) as { id: string };
     const targetId = await shareNow({
@@ -153,7 +193,10 @@ describe('publishing to Bluesky', () => {
     const row = await settled(targetId);
     expect(row.status, row.last_error ?? '').toBe('published');
     const { value } = await record(row.network_post_id!);
-    const embed = value.embed as { $type: string; images: { alt: string; aspectRatio: unknown; image: { ref: { $link: string } } }[] };
+    const embed = value.embed as unknown as {
+      $type: string;
+      images: { alt: string; aspectRatio: unknown; image: { ref: { $link: string } } }[];
+    };
     expect(embed.$type).toBe('app.bsky.embed.images');
     expect(embed.images.map((i) => i.alt)).toEqual(['A grey rectangle, wider than tall', 'Library text']);
     expect(embed.images[0]!.aspectRatio).toEqual({ width: 3, height: 2 });
@@ -161,11 +204,16 @@ describe('publishing to Bluesky', () => {
   });
 
   it('publishes a thread as a reply chain, in order, each part under its own derived key', async () => {
-    const targetId = await shareNow({ text: 'Thread 1/3', thread: [{ text: 'Thread 2/3' }, { text: 'Thread 3/3' }] });
+    const targetId = await shareNow({
+      text: 'Thread 1/3',
+      thread: [{ text: 'Thread 2/3' }, { text: 'Thread 3/3' }],
+    });
     const row = await settled(targetId);
     expect(row.status, row.last_error ?? '').toBe('published');
     const parts = await Promise.all(
-      [0, 1, 2].map((i) => record(`at://${atproto.alice.did}/app.bsky.feed.post/${recordKeyFor(targetId, i)}`)),
+      [0, 1, 2].map((i) =>
+        record(`at://${atproto.alice.did}/app.bsky.feed.post/${recordKeyFor(targetId, i)}`),
+      ),
     );
     expect(parts.map((p) => p.value.text)).toEqual(['Thread 1/3', 'Thread 2/3', 'Thread 3/3']);
     expect(parts[0]!.uri).toBe(row.network_post_id);
@@ -205,7 +253,9 @@ describe('publishing to Bluesky', () => {
   });
 
   it('refreshes an expired session and stores the new tokens', async () => {
-    const [row] = await t.sql<{ credentials_sealed: string }[]>`select credentials_sealed from channels where id = ${channel.id}`;
+    const [row] = await t.sql<
+      { credentials_sealed: string }[]
+    >`select credentials_sealed from channels where id = ${channel.id}`;
     const context = `channel:${channel.id}`;
     const credentials = JSON.parse(t.secretBox.open(row!.credentials_sealed, context));
     const stale = { ...credentials, accessToken: `${credentials.accessToken}x` }; // refused as InvalidToken
@@ -224,11 +274,12 @@ describe('publishing to Bluesky', () => {
   });
 
   async function blob(cid: string): Promise<Buffer> {
-    const res = await fetch(`${atproto.pdsUrl}/xrpc/com.atproto.sync.getBlob?did=${atproto.alice.did}&cid=${cid}`);
+    const res = await fetch(
+      `${atproto.pdsUrl}/xrpc/com.atproto.sync.getBlob?did=${atproto.alice.did}&cid=${cid}`,
+    );
     expect(res.status).toBe(200);
     return Buffer.from(await res.arrayBuffer());
   }
-
 });
 
 /** Serves /article (a page with Open Graph tags) and /cover.png for link cards. */
@@ -259,28 +310,4 @@ async function startArticleSite(): Promise<{ url: string; cover: Buffer; close()
         server.close(() => resolve());
       }),
   };
-}
-
-export function makePng(width: number, height: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x7f)]);
-  const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', pixels),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([length, body, crc]);
 }

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll } from 'vitest';
-import { MastodonNetwork } from '../../src/networks/mastodon/mastodon.ts';
+import { type Simulator, startSimulator } from '../../sim/server.ts';
 import {
   type ContractAccount,
   type ContractTarget,
   describeAdapterContract,
 } from '../../src/networks/contract/contract-suite.ts';
+import { MastodonNetwork } from '../../src/networks/mastodon/mastodon.ts';
 import { XNetwork } from '../../src/networks/x/x.ts';
 import type { SocialNetwork } from '../../src/ports/social-network.ts';
-import { type Simulator, startSimulator } from '../../sim/server.ts';
 
 /**
  * Every adapter against the shared contract (src/networks/contract/contract-suite.ts). Networks
@@ -32,12 +32,28 @@ function simTarget(network: 'mastodon' | 'x', adapter: SocialNetwork, refusedTex
     adapter,
     refusedText,
     async newAccount(): Promise<ContractAccount> {
-      const res = await fetch(`${sim.url}/_sim/accounts`, { method: 'POST', body: JSON.stringify({ network }) });
-      const account = (await res.json()) as { id: string; username: string; accessToken: string; refreshToken: string | null };
+      const res = await fetch(`${sim.url}/_sim/accounts`, {
+        method: 'POST',
+        body: JSON.stringify({ network }),
+      });
+      const account = (await res.json()) as {
+        id: string;
+        username: string;
+        accessToken: string;
+        refreshToken: string | null;
+      };
       return {
         ctx: {
-          channel: { id: crypto.randomUUID(), accountId: account.id, handle: account.username, serviceUrl: `${sim.url}/${network}` },
-          credentials: { accessToken: account.accessToken, ...(account.refreshToken ? { refreshToken: account.refreshToken } : {}) },
+          channel: {
+            id: crypto.randomUUID(),
+            accountId: account.id,
+            handle: account.username,
+            serviceUrl: `${sim.url}/${network}`,
+          },
+          credentials: {
+            accessToken: account.accessToken,
+            ...(account.refreshToken ? { refreshToken: account.refreshToken } : {}),
+          },
         },
         async posts() {
           return sim.state
@@ -51,11 +67,15 @@ function simTarget(network: 'mastodon' | 'x', adapter: SocialNetwork, refusedTex
     faults: {
       async loseResponses(account) {
         sim.setFaults({
-          accounts: { [account.ctx.channel.accountId]: { timeoutAfterStoreRate: 1, hangMs: 3_000, scope: 'writes' } },
+          accounts: {
+            [account.ctx.channel.accountId]: { timeoutAfterStoreRate: 1, hangMs: 3_000, scope: 'writes' },
+          },
         });
       },
       async rateLimit(account, retryAfterSeconds) {
-        sim.setFaults({ accounts: { [account.ctx.channel.accountId]: { rateLimitRate: 1, retryAfterSeconds } } });
+        sim.setFaults({
+          accounts: { [account.ctx.channel.accountId]: { rateLimitRate: 1, retryAfterSeconds } },
+        });
       },
       async clear() {
         sim.setFaults({});
@@ -79,3 +99,6 @@ describeAdapterContract({
   injectsFaults: true,
   target: () => simTarget('x', new XNetwork({ timeoutMs: 700 }), 'x'.repeat(281)),
 });
+
+// Bluesky: its `describeAdapterContract({ name: 'bluesky against a local PDS', ... })` goes here,
+// with a target whose `newAccount` creates an account on the @atproto/dev-env PDS.

@@ -67,6 +67,29 @@ describe('adding posts to a queue: add, share next, share now, custom time, draf
     ]);
   });
 
+  it('gives posts added at the same moment distinct slots, in some order (mutations of a queue are serialized)', async () => {
+    clock.set(NOW);
+    const channel = await createChannel(owner, { schedule: everyDay('09:00', '13:00', '17:00') });
+    const added = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        createPost(owner, { text: `racer ${i}`, channelIds: [channel.id] }),
+      ),
+    );
+    expect(added.map((res) => res.status)).toEqual(Array(8).fill(201));
+    const queue = await queueOf(owner, channel.id);
+    expect(queue.map(([, due]) => due)).toEqual([
+      '2026-10-26T13:00:00.000Z',
+      '2026-10-26T17:00:00.000Z',
+      '2026-10-27T09:00:00.000Z',
+      '2026-10-27T13:00:00.000Z',
+      '2026-10-27T17:00:00.000Z',
+      '2026-10-28T09:00:00.000Z',
+      '2026-10-28T13:00:00.000Z',
+      '2026-10-28T17:00:00.000Z',
+    ]);
+    expect(new Set(queue.map(([text]) => text)).size).toBe(8);
+  });
+
   it("reads a custom local time in each channel's own zone, and an instant with its offset", async () => {
     clock.set(NOW);
     const newYork = await createChannel(owner, { timezone: 'America/New_York', schedule: everyDay('09:00') });

@@ -72,6 +72,17 @@ const DECLARED_ACCESS: Record<string, string> = {
   'GET /api/orgs/:orgId/audit-events': 'org, org.own',
   // Operations: Prometheus scrapes without credentials; process-wide figures only, no tenant data.
   'GET /metrics': 'public',
+  // The API reference: the OpenAPI document and its interactive viewer.
+  'GET /api/openapi.json': 'public',
+  'GET /api/docs': 'public',
+  'HEAD /api/docs/': 'public',
+  'GET /api/docs/json': 'public',
+  'GET /api/docs/yaml': 'public',
+  'GET /api/docs/static/*': 'public',
+  'GET /api/docs/static/index.html': 'public',
+  'GET /api/docs/static/swagger-initializer.js': 'public',
+  // The dashboard's single-page app and its assets; it signs people in itself.
+  'GET /*': 'public',
   // Short links in published posts: anyone who sees a post follows them.
   'GET /s/:code': 'public',
   'POST /api/orgs/:orgId/short-links': 'org, posts.draft',
@@ -133,6 +144,8 @@ const DECLARED_ACCESS: Record<string, string> = {
   'POST /api/orgs/:orgId/channels/:channelId/pause': 'org, posts.publish',
   'POST /api/orgs/:orgId/channels/:channelId/resume': 'org, posts.publish',
   'GET /api/orgs/:orgId/calendar': 'org, org.read',
+  // Live updates (server-sent events) for the dashboard.
+  'GET /api/orgs/:orgId/events': 'org, org.read',
   // Webhooks carry the organization's events and a signing secret: owners and admins only.
   'GET /api/orgs/:orgId/webhooks': 'org, members.manage',
   'POST /api/orgs/:orgId/webhooks': 'org, members.manage',
@@ -146,6 +159,12 @@ const DECLARED_ACCESS: Record<string, string> = {
   'POST /api/orgs/:orgId/channels/mastodon/authorize': 'org, channels.manage',
   'GET /api/connections/mastodon/callback': 'user, session only',
   'POST /api/orgs/:orgId/channels/mastodon/:channelId/disconnect': 'org, channels.manage',
+  'POST /api/orgs/:orgId/channels/bluesky': 'org, channels.manage',
+  'DELETE /api/orgs/:orgId/channels/:channelId/connection': 'org, channels.manage',
+  // A person's own notifications; marking them read needs only a read-scoped token.
+  'GET /api/notifications': 'user',
+  'POST /api/notifications/:notificationId/read': 'user, scope read',
+  'POST /api/notifications/read-all': 'user, scope read',
 };
 
 /**
@@ -184,7 +203,12 @@ beforeAll(async () => {
   readOnlyToken = (await createPersonalToken(t.sql, owner.userId, { name: 'walk read', scopes: ['read'] }))
     .token;
   const victimToken = await createPersonalToken(t.sql, owner.userId, { name: 'victim', scopes: ['read'] });
-  ownerResources = { tokenId: victimToken.view.id };
+  // Made here as the publisher makes them (there is no API to create one).
+  const [notification] = await t.sql<{ id: string }[]>`
+    insert into notifications (organization_id, user_id, kind, title, body)
+    values (${owner.organizationId}, ${owner.userId}, 'post.failed', 'A post failed', 'For the walk')
+    returning id`;
+  ownerResources = { tokenId: victimToken.view.id, notificationId: notification!.id };
 });
 
 afterAll(async () => {

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 /**
  * A real local AT Protocol network (PLC directory + one PDS, from @atproto/dev-env) for the Bluesky
@@ -30,7 +32,17 @@ const INSTALL_HINT =
   'The local AT Protocol network for the Bluesky tests is not installed. Run `npm ci --prefix test/peers/atproto` ' +
   '(about 2 minutes; it compiles better-sqlite3) and run the tests again.';
 
-export async function startAtprotoNetwork(options: { startupTimeoutMs?: number } = {}): Promise<AtprotoNetwork> {
+/** A package from the peer's own tree (e.g. @ipld/dag-cbor, to check Spool's decoder against). */
+export function requirePeerPackage<T>(name: string): T {
+  const packageName = name.split('/').slice(0, name.startsWith('@') ? 2 : 1);
+  if (!existsSync(path.join(PEER_DIR, 'node_modules', ...packageName, 'package.json')))
+    throw new Error(INSTALL_HINT);
+  return createRequire(path.join(PEER_DIR, 'package.json'))(name) as T;
+}
+
+export async function startAtprotoNetwork(
+  options: { startupTimeoutMs?: number } = {},
+): Promise<AtprotoNetwork> {
   // Fail, not skip: a missing peer must never turn the Bluesky suite green by omission.
   if (!existsSync(path.join(PEER_DIR, 'node_modules', '@atproto', 'dev-env', 'package.json'))) {
     throw new Error(INSTALL_HINT);
@@ -141,7 +153,8 @@ export async function startPdsProxy(pdsUrl: string): Promise<PdsProxy> {
     }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers.set(name, value);
+      if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
+        headers.set(name, value);
     }
     const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
     const upstream = await fetch(url, { method: req.method, headers, body });
@@ -169,4 +182,29 @@ export async function startPdsProxy(pdsUrl: string): Promise<PdsProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A real PNG of the given size (grey), small enough to upload as a Bluesky image blob. */
+export function makePng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x7f)]);
+  const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', pixels),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  return Buffer.concat([length, body, crc]);
 }

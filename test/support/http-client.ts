@@ -53,7 +53,10 @@ export class HttpClient {
       if (/expires=Thu, 01 Jan 1970/i.test(line) || v === '') this.cookies.delete(name!.trim());
       else this.cookies.set(name!.trim(), v);
     }
-    const text = await res.text();
+    // A stream of server-sent events never ends: take its status and headers, not its body.
+    const streaming = res.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
+    if (streaming) await res.body?.cancel();
+    const text = streaming ? '' : await res.text();
     let parsed: unknown = text;
     if (res.headers.get('content-type')?.includes('json') && text) parsed = JSON.parse(text);
     if (

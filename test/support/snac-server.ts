@@ -95,7 +95,8 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
   const approveInBrowser = async (authorizeUrl: string, user: SnacUser) => {
     const page = await fetch(authorizeUrl);
     const html = await page.text();
-    if (page.status !== 200) throw new Error(`snac's authorize page answered ${page.status}: ${html.slice(0, 200)}`);
+    if (page.status !== 200)
+      throw new Error(`snac's authorize page answered ${page.status}: ${html.slice(0, 200)}`);
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     if (!action) throw new Error(`snac's authorize page has no login form:\n${html.slice(0, 500)}`);
     const form = new URLSearchParams();
@@ -107,7 +108,9 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
     const res = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
     const location = res.headers.get('location');
     if (res.status !== 303 || !location) {
-      throw new Error(`snac did not accept ${user.name}'s login (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`);
+      throw new Error(
+        `snac did not accept ${user.name}'s login (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`,
+      );
     }
     return location;
   };
@@ -117,11 +120,19 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
     const app = (await (
       await fetch(`${url}/api/v1/apps`, {
         method: 'POST',
-        body: new URLSearchParams({ client_name: `test-${user.name}`, redirect_uris: redirectUri, scopes: 'read write' }),
+        body: new URLSearchParams({
+          client_name: `test-${user.name}`,
+          redirect_uris: redirectUri,
+          scopes: 'read write',
+        }),
       })
     ).json()) as { client_id: string; client_secret: string };
     const authorize = new URL(`${url}/oauth/authorize`);
-    authorize.search = new URLSearchParams({ client_id: app.client_id, redirect_uri: redirectUri, response_type: 'code' }).toString();
+    authorize.search = new URLSearchParams({
+      client_id: app.client_id,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+    }).toString();
     const code = new URL(await approveInBrowser(authorize.toString(), user)).searchParams.get('code')!;
     const token = (await (
       await fetch(`${url}/oauth/token`, {
@@ -208,5 +219,9 @@ function freePort(): Promise<number> {
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -37,3 +37,14 @@ alter table post_targets
 
 -- the posts tabs (drafts, awaiting approval, sent, failed) across an organization, newest first
 create index post_targets_org_status on post_targets (organization_id, status, updated_at desc, id desc);
+
+-- Queue order is (due_at, id): with id in the index, a page that continues after a cursor is one
+-- ordered index range (no sort of the rest of a long queue), and re-timing reads a channel's queue
+-- from the index alone. These replace the narrower indexes of 0003.
+drop index post_targets_channel_queue;
+create index post_targets_channel_queue on post_targets (channel_id, due_at, id) include (status)
+  where status in ('queued', 'scheduled');
+drop index post_targets_calendar;
+create index post_targets_calendar on post_targets (organization_id, due_at, id);
+-- Every re-timed row writes every index it is in; (post_id, channel_id) already serves lookups by post.
+drop index post_targets_post;

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from '../../db/connection.ts';
-import { type ChannelRow, type ChannelView, channelColumns, presentChannel } from '../channels/channel-view.ts';
+import {
+  type ChannelRow,
+  type ChannelView,
+  channelColumns,
+  presentChannel,
+} from '../channels/channel-view.ts';
 import { isUniqueViolation, type Sealer } from '../channels/create-channel.ts';
 import { SpoolError } from '../errors.ts';
 import { lockChannel } from '../queue/lock-channels.ts';
@@ -77,7 +82,9 @@ export async function connectBluesky(
   // Two connects of one account at once: the loser of the insert race reconnects instead.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await sql.begin((tx) => saveChannel(tx, deps.sealer, input.organizationId, channel, credentials));
+      return await sql.begin((tx) =>
+        saveChannel(tx, deps.sealer, input.organizationId, channel, credentials),
+      );
     } catch (error) {
       if (!isUniqueViolation(error) || attempt > 0) throw error;
     }
@@ -139,7 +146,8 @@ function normalizeService(raw: string): string {
   } catch {
     throw invalidService(raw);
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) throw invalidService(raw);
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
+    throw invalidService(raw);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -164,7 +172,11 @@ function signInError(failure: BlueskySignInFailure, service: string): SpoolError
         'invalid',
       );
     case 'rate_limited':
-      return new SpoolError('bluesky.rate_limited', `${host} is limiting sign-ins; try again in a few minutes.`, 'rate_limited');
+      return new SpoolError(
+        'bluesky.rate_limited',
+        `${host} is limiting sign-ins; try again in a few minutes.`,
+        'rate_limited',
+      );
     case 'blocked':
       return new SpoolError(
         'bluesky.service_blocked',

@@ -1,7 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Sql } from '../../db/connection.ts';
 import { can, type Role } from '../accounts/roles.ts';
-import { type ChannelRow, type ChannelView, channelColumns, channelNotFound, presentChannel } from '../channels/channel-view.ts';
+import {
+  type ChannelRow,
+  type ChannelView,
+  channelColumns,
+  channelNotFound,
+  presentChannel,
+} from '../channels/channel-view.ts';
 import { SpoolError } from '../errors.ts';
 
 /**
@@ -40,7 +46,10 @@ export interface MastodonProfile {
 export interface MastodonInstanceClient {
   /** Refuses an instance whose address is not allowed (SSRF rules). */
   checkInstance(instanceUrl: string): Promise<void>;
-  registerApp(instanceUrl: string, app: { clientName: string; redirectUri: string; scopes: string; website?: string }): Promise<MastodonApp>;
+  registerApp(
+    instanceUrl: string,
+    app: { clientName: string; redirectUri: string; scopes: string; website?: string },
+  ): Promise<MastodonApp>;
   exchangeCode(
     instanceUrl: string,
     app: MastodonApp,
@@ -61,13 +70,17 @@ export function normalizeInstanceUrl(raw: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw invalidInstance(`"${text.slice(0, 200)}" is not a server address. Type it as mastodon.social or https://mastodon.social.`);
+    throw invalidInstance(
+      `"${text.slice(0, 200)}" is not a server address. Type it as mastodon.social or https://mastodon.social.`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw invalidInstance(`Mastodon servers are reached over https:// (or http://), not ${url.protocol}//.`);
   }
-  if (url.username || url.password) throw invalidInstance('A server address cannot contain a user name or password.');
-  if (url.search || url.hash) throw invalidInstance('A server address cannot contain ? or #; give only the address.');
+  if (url.username || url.password)
+    throw invalidInstance('A server address cannot contain a user name or password.');
+  if (url.search || url.hash)
+    throw invalidInstance('A server address cannot contain ? or #; give only the address.');
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -155,7 +168,9 @@ async function loadApp(
     'id' in key
       ? sql`id = ${key.id}`
       : sql`instance_url = ${key.instanceUrl} and redirect_uri = ${key.redirectUri} and scopes = ${MASTODON_SCOPES}`;
-  const [row] = await sql<{ id: string; instance_url: string; client_id: string; client_secret_sealed: string }[]>`
+  const [row] = await sql<
+    { id: string; instance_url: string; client_id: string; client_secret_sealed: string }[]
+  >`
     select id, instance_url, client_id, client_secret_sealed from mastodon_apps where ${where}`;
   if (!row) return undefined;
   return {
@@ -215,7 +230,12 @@ export async function completeMastodonConnection(
   }
   await assertMayManageChannels(sql, pending.organization_id, input.userId);
   const app = await loadApp(sql, sealer, { id: pending.app_id });
-  if (!app) throw new SpoolError('mastodon.state_invalid', 'Spool’s app on this server was replaced meanwhile. Start connecting again.', 'invalid');
+  if (!app)
+    throw new SpoolError(
+      'mastodon.state_invalid',
+      'Spool’s app on this server was replaced meanwhile. Start connecting again.',
+      'invalid',
+    );
   const instanceUrl = pending.instance_url;
   await client.checkInstance(instanceUrl);
   let grant: MastodonGrant;
@@ -237,7 +257,9 @@ export async function completeMastodonConnection(
   const credentials = {
     accessToken: grant.accessToken,
     ...(grant.refreshToken ? { refreshToken: grant.refreshToken } : {}),
-    ...(grant.expiresInSeconds ? { expiresAt: new Date(Date.now() + grant.expiresInSeconds * 1000).toISOString() } : {}),
+    ...(grant.expiresInSeconds
+      ? { expiresAt: new Date(Date.now() + grant.expiresInSeconds * 1000).toISOString() }
+      : {}),
     scope: grant.scope ?? MASTODON_SCOPES,
     clientId: app.clientId,
     clientSecret: app.clientSecret,
@@ -278,7 +300,10 @@ async function upsertChannel(
     let credentials = input.credentials;
     if (existing?.credentials_sealed) {
       try {
-        credentials = { ...JSON.parse(sealer.open(existing.credentials_sealed, `channel:${id}`)), ...credentials };
+        credentials = {
+          ...JSON.parse(sealer.open(existing.credentials_sealed, `channel:${id}`)),
+          ...credentials,
+        };
       } catch {
         // Unreadable old credentials (a rotated-away key): the new grant stands alone.
       }
@@ -299,7 +324,11 @@ async function upsertChannel(
           returning ${channelColumns(tx)}`;
     // Wake the publisher: a reconnected channel's due posts can go out now.
     if (existing) await tx`select pg_notify('spool_due', ${id})`;
-    return { channel: presentChannel(row!), organizationId: input.organizationId, reconnected: Boolean(existing) };
+    return {
+      channel: presentChannel(row!),
+      organizationId: input.organizationId,
+      reconnected: Boolean(existing),
+    };
   });
 }
 
@@ -326,7 +355,9 @@ export async function disconnectMastodonChannel(
   input: { organizationId: string; channelId: string },
 ): Promise<ChannelView> {
   const { view, credentials, instanceUrl } = await sql.begin(async (tx) => {
-    const [channel] = await tx<{ id: string; credentials_sealed: string | null; service_url: string | null }[]>`
+    const [channel] = await tx<
+      { id: string; credentials_sealed: string | null; service_url: string | null }[]
+    >`
       select id, credentials_sealed, service_url from channels
       where id = ${input.channelId} and organization_id = ${input.organizationId} and network = 'mastodon'
       for update`;
@@ -347,7 +378,12 @@ export async function disconnectMastodonChannel(
     return { view: presentChannel(row!), credentials: opened, instanceUrl: channel.service_url };
   });
   const { accessToken, clientId, clientSecret } = (credentials ?? {}) as Record<string, unknown>;
-  if (instanceUrl && typeof accessToken === 'string' && typeof clientId === 'string' && typeof clientSecret === 'string') {
+  if (
+    instanceUrl &&
+    typeof accessToken === 'string' &&
+    typeof clientId === 'string' &&
+    typeof clientSecret === 'string'
+  ) {
     // Best effort, after the commit: the channel is disconnected in Spool whatever the instance says.
     await client.revokeToken(instanceUrl, { clientId, clientSecret }, accessToken).catch(() => undefined);
     // Some servers (snac2) delete the app with its last token: register afresh next time.

@@ -8,16 +8,21 @@ export async function listQueue(
   sql: Sql,
   input: { organizationId: string; channelId: string } & PageRequest,
 ): Promise<Page<TargetView>> {
-  const [channel] = await sql`
-    select 1 from channels where id = ${input.channelId} and organization_id = ${input.organizationId}`;
-  if (!channel) throw channelNotFound(input.channelId);
   const { after } = input;
   const rows = await sql<(TargetRow & { sort_key: string })[]>`
     select ${targetColumns(sql)}, to_char(t.due_at at time zone 'UTC', ${SORT_KEY_FORMAT}) as sort_key
     from post_targets t join posts p on p.id = t.post_id
-    where t.channel_id = ${input.channelId} and t.status in ('queued', 'scheduled')
+    where t.channel_id = ${input.channelId} and t.organization_id = ${input.organizationId}
+      and t.status in ('queued', 'scheduled')
       ${after ? sql`and t.due_at >= ${after.key}::timestamptz and (t.due_at, t.id) > (${after.key}::timestamptz, ${after.id}::uuid)` : sql``}
     order by t.due_at, t.id
     limit ${input.limit + 1}`;
+  // An empty page may mean the channel is not the organization's: then it is not found (one query
+  // less on every page that has posts).
+  if (rows.length === 0) {
+    const [channel] = await sql`
+      select 1 from channels where id = ${input.channelId} and organization_id = ${input.organizationId}`;
+    if (!channel) throw channelNotFound(input.channelId);
+  }
   return toPage(rows, input.limit, presentTarget);
 }

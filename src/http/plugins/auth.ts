@@ -188,7 +188,8 @@ function checkOrigin(request: FastifyRequest): void {
   const origin = request.headers.origin;
   const fetchSite = request.headers['sec-fetch-site'];
   if (fetchSite === 'cross-site') throw csrfError();
-  if (origin && origin !== 'null' && origin !== `${request.protocol}://${request.host}`) throw csrfError();
+  // "null" is what a sandboxed frame or a cross-origin redirect sends: never our own pages.
+  if (origin && origin !== `${request.protocol}://${request.host}`) throw csrfError();
 }
 
 function checkCsrf(request: FastifyRequest, actor: Actor, token: unknown): void {

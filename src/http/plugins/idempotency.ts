@@ -8,8 +8,9 @@ import { sendError } from './errors.ts';
  * `Idempotency-Key` on creating POSTs: a client that retries a request (after a timeout, a dropped
  * connection) with the same key gets the first answer again, status and body, and nothing is
  * created twice. The same key with a different body is refused (422 `idempotency.key_reused`).
- * A route opts in with `config: { idempotent: true }`; keys are per organization and route, and
- * kept 24 hours.
+ * Only successes are kept: a refused request created nothing, so its retry (corrected or not) runs
+ * again. A route opts in with `config: { idempotent: true }`; keys are per organization and route,
+ * and kept 24 hours.
  */
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,14 +36,12 @@ type ClaimOutcome =
 const KEY = /^[\x21-\x7e]{1,255}$/;
 /** A claim whose request never finished (the process died) is taken over after this long. */
 const ABANDONED_AFTER = '1 minute';
-/** Answers that say "try again" are not replayed: the retry should really be tried. */
-const NOT_STORED = new Set([409, 429]);
 
 export function registerIdempotency(app: App, { sql }: { sql: Sql }): void {
   app.decorateRequest('idempotencyClaim', null);
 
-  // After authentication (request.org is known) and before the body is validated, so a replay
-  // answers exactly as the first request did, even when that was a validation error.
+  // After authentication (request.org is known) and before the body is validated: the key covers
+  // the request as sent.
   app.addHook('preValidation', async (request, reply) => {
     if (!request.routeOptions.config.idempotent) return;
     const header = request.headers['idempotency-key'];
@@ -88,7 +87,7 @@ export function registerIdempotency(app: App, { sql }: { sql: Sql }): void {
     if (!claim) return payload;
     request.idempotencyClaim = null;
     const status = reply.statusCode;
-    if (status >= 500 || NOT_STORED.has(status) || (payload !== undefined && typeof payload !== 'string')) {
+    if (status >= 400 || (payload !== undefined && typeof payload !== 'string')) {
       await releaseKey(sql, claim);
     } else {
       await sql`

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { Sql } from '../../db/connection.ts';
 import type { Sealer } from '../../domain/channels/create-channel.ts';
-import { type BlueskySignIn, connectBluesky, disconnectChannel } from '../../domain/connections/connect-bluesky.ts';
+import {
+  type BlueskySignIn,
+  connectBluesky,
+  disconnectChannel,
+} from '../../domain/connections/connect-bluesky.ts';
 import { pdsDispatcher } from '../../networks/bluesky/guarded-dispatcher.ts';
 import { createSession, jwtExpiry } from '../../networks/bluesky/session.ts';
 import type { App } from '../app.ts';
@@ -18,9 +22,17 @@ interface Deps {
 const SIGN_IN_TIMEOUT_MS = 15_000;
 
 /** Connecting a Bluesky account (handle + app password), and disconnecting any channel. */
-export function registerBlueskyConnectionRoutes(app: App, { sql, secretBox, allowPrivateAddresses }: Deps): void {
-  const settings = { dispatcher: pdsDispatcher(allowPrivateAddresses), allowPrivateAddresses, timeoutMs: SIGN_IN_TIMEOUT_MS };
-  const signIn: BlueskySignIn = (service, identifier, password) => createSession(service, identifier, password, settings);
+export function registerBlueskyConnectionRoutes(
+  app: App,
+  { sql, secretBox, allowPrivateAddresses }: Deps,
+): void {
+  const settings = {
+    dispatcher: pdsDispatcher(allowPrivateAddresses),
+    allowPrivateAddresses,
+    timeoutMs: SIGN_IN_TIMEOUT_MS,
+  };
+  const signIn: BlueskySignIn = (service, identifier, password) =>
+    createSession(service, identifier, password, settings);
 
   app.post(
     '/api/orgs/:orgId/channels/bluesky',
@@ -37,7 +49,10 @@ export function registerBlueskyConnectionRoutes(app: App, { sql, secretBox, allo
         body: z.object({
           handle: z.string().trim().min(1).max(253),
           appPassword: z.string().min(1).max(256),
-          serviceUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000).optional(),
+          serviceUrl: z
+            .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+            .max(2000)
+            .optional(),
         }),
       },
     },
@@ -58,11 +73,14 @@ export function registerBlueskyConnectionRoutes(app: App, { sql, secretBox, allo
       config: { access: 'org', permission: 'channels.manage' },
       schema: {
         tags: ['channels'],
-        summary: "Disconnect a channel: forget its tokens, keep its queue (connect it again to resume)",
+        summary: 'Disconnect a channel: forget its tokens, keep its queue (connect it again to resume)',
         params: channelParams,
       },
     },
     async (request) =>
-      disconnectChannel(sql, { organizationId: orgOf(request).organizationId, channelId: request.params.channelId }),
+      disconnectChannel(sql, {
+        organizationId: orgOf(request).organizationId,
+        channelId: request.params.channelId,
+      }),
   );
 }

@@ -85,7 +85,7 @@ export function registerMastodonConnectionRoutes(app: App, deps: Deps): void {
       config: { access: 'org', permission: 'channels.manage' },
       schema: {
         tags: ['channels'],
-        summary: "Disconnect a Mastodon channel (its tokens are revoked; its queue waits for a reconnect)",
+        summary: 'Disconnect a Mastodon channel (its tokens are revoked; its queue waits for a reconnect)',
         params: channelParams,
       },
     },

@@ -97,7 +97,8 @@ export class BlueskyNetwork implements SocialNetwork {
       const found = await readRecord(this.session(ctx), recordKeyFor(post.targetId, 0));
       return found ? { found: true, networkPostId: found.uri, url: postUrl(found.uri) } : { found: false };
     } catch (error) {
-      if (error instanceof PublishStop) throw new Error(`could not read the post back: ${reasonOf(error.outcome)}`);
+      if (error instanceof PublishStop)
+        throw new Error(`could not read the post back: ${reasonOf(error.outcome)}`);
       throw error;
     }
   }
@@ -155,7 +156,11 @@ export class BlueskyNetwork implements SocialNetwork {
   }
 }
 
-async function writeRecord(session: BlueskySession, rkey: string, record: Record<string, unknown>): Promise<StrongRef> {
+async function writeRecord(
+  session: BlueskySession,
+  rkey: string,
+  record: Record<string, unknown>,
+): Promise<StrongRef> {
   const res = await session.xrpc.procedure(
     'com.atproto.repo.putRecord',
     { repo: session.did, collection: POST, rkey, record, swapRecord: null },
@@ -169,7 +174,10 @@ async function writeRecord(session: BlueskySession, rkey: string, record: Record
     // The record key is taken: an earlier attempt published this part.
     const existing = await readRecord(session, rkey);
     if (existing) return existing;
-    throw new PublishStop({ kind: 'retryable', reason: 'The post was removed while Spool was publishing it.' });
+    throw new PublishStop({
+      kind: 'retryable',
+      reason: 'The post was removed while Spool was publishing it.',
+    });
   }
   throw new PublishStop(writeOutcome(res));
 }
@@ -194,13 +202,15 @@ function problemOf(post: OutgoingPost): string | undefined {
   for (const [index, part] of post.parts.entries()) {
     const where = index === 0 ? 'The post' : `Part ${index + 1} of the thread`;
     const length = [...graphemes.segment(part.text)].length;
-    if (length > MAX_GRAPHEMES) return `${where} is ${length} characters long; Bluesky allows ${MAX_GRAPHEMES}.`;
+    if (length > MAX_GRAPHEMES)
+      return `${where} is ${length} characters long; Bluesky allows ${MAX_GRAPHEMES}.`;
     if (length === 0 && part.media.length === 0) return `${where} has neither text nor images.`;
     const media = mediaProblem(part, index);
     if (media) return media;
   }
   const languages = post.languages ?? [];
-  if (languages.length > MAX_LANGUAGES) return `Bluesky labels a post with at most ${MAX_LANGUAGES} languages.`;
+  if (languages.length > MAX_LANGUAGES)
+    return `Bluesky labels a post with at most ${MAX_LANGUAGES} languages.`;
   const wrong = languages.find((tag) => !LANGUAGE_TAG.test(tag));
   if (wrong !== undefined) return `"${wrong}" is not a language tag (such as en or pt-BR).`;
   return undefined;

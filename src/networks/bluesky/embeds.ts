@@ -1,6 +1,6 @@
 import type { OutgoingMedia, OutgoingPart } from '../../ports/social-network.ts';
-import { type BlueskySession, PublishStop, readOutcome, type StrongRef } from './outcomes.ts';
 import type { LinkCardSource } from './link-card.ts';
+import { type BlueskySession, PublishStop, readOutcome, type StrongRef } from './outcomes.ts';
 import { isXrpcFailure } from './xrpc.ts';
 
 /**
@@ -23,8 +23,15 @@ interface Blob {
 export type Embed =
   | { $type: 'app.bsky.embed.images'; images: ImageEmbed[] }
   | { $type: 'app.bsky.embed.record'; record: StrongRef }
-  | { $type: 'app.bsky.embed.recordWithMedia'; record: { $type: 'app.bsky.embed.record'; record: StrongRef }; media: { $type: 'app.bsky.embed.images'; images: ImageEmbed[] } }
-  | { $type: 'app.bsky.embed.external'; external: { uri: string; title: string; description: string; thumb?: Blob } };
+  | {
+      $type: 'app.bsky.embed.recordWithMedia';
+      record: { $type: 'app.bsky.embed.record'; record: StrongRef };
+      media: { $type: 'app.bsky.embed.images'; images: ImageEmbed[] };
+    }
+  | {
+      $type: 'app.bsky.embed.external';
+      external: { uri: string; title: string; description: string; thumb?: Blob };
+    };
 
 interface ImageEmbed {
   alt: string;
@@ -39,8 +46,10 @@ export function mediaProblem(part: OutgoingPart, index: number): string | undefi
     return `${where} has ${part.media.length} media files; Bluesky takes at most ${MAX_IMAGES} images per post.`;
   }
   for (const media of part.media) {
-    if (media.mimeType.startsWith('video/')) return `${where} has a video; Spool does not publish videos to Bluesky yet.`;
-    if (!IMAGE_TYPES.has(media.mimeType)) return `${where} has a ${media.mimeType} file, which Bluesky does not show.`;
+    if (media.mimeType.startsWith('video/'))
+      return `${where} has a video; Spool does not publish videos to Bluesky yet.`;
+    if (!IMAGE_TYPES.has(media.mimeType))
+      return `${where} has a ${media.mimeType} file, which Bluesky does not show.`;
     if (media.bytes > MAX_IMAGE_BYTES) {
       return `${where} has an image of ${(media.bytes / 1_000_000).toFixed(1)} MB; Bluesky takes images up to 1 MB.`;
     }
@@ -78,7 +87,12 @@ export async function buildEmbed(
     : undefined;
   return {
     $type: 'app.bsky.embed.external',
-    external: { uri: card.uri, title: card.title, description: card.description, ...(thumb ? { thumb } : {}) },
+    external: {
+      uri: card.uri,
+      title: card.title,
+      description: card.description,
+      ...(thumb ? { thumb } : {}),
+    },
   };
 }
 
@@ -86,10 +100,16 @@ async function uploadImages(session: BlueskySession, media: OutgoingMedia[]): Pr
   const images: ImageEmbed[] = [];
   for (const item of media) {
     const bytes = await item.read().catch((error: unknown) => {
-      throw new PublishStop({ kind: 'invalid', reason: `An image could not be read: ${(error as Error).message}.` });
+      throw new PublishStop({
+        kind: 'invalid',
+        reason: `An image could not be read: ${(error as Error).message}.`,
+      });
     });
     if (bytes.length > MAX_IMAGE_BYTES) {
-      throw new PublishStop({ kind: 'invalid', reason: 'An image is over 1 MB; Bluesky takes images up to 1 MB.' });
+      throw new PublishStop({
+        kind: 'invalid',
+        reason: 'An image is over 1 MB; Bluesky takes images up to 1 MB.',
+      });
     }
     const image = await uploadBlob(session, bytes, item.mimeType);
     images.push({
@@ -108,15 +128,17 @@ async function uploadBlob(session: BlueskySession, bytes: Buffer, mimeType: stri
 }
 
 const POST_LINK = /^https:\/\/bsky\.app\/profile\/([^/?#]+)\/post\/([a-z0-9]{13})\/?(?:[?#].*)?$/i;
-const POST_URI = /^at:\/\/([^/]+)\/app\.bsky\.feed\.post\/([a-z0-9]{13})$/i;
 
 /**
  * A link to a Bluesky post makes the post a quote (as in Bluesky's own app). A link to a post that
  * cannot be found stays a plain link, shown as a link card.
  */
-async function findQuotedPost(session: BlueskySession, links: string[]): Promise<{ ref: StrongRef } | undefined> {
+async function findQuotedPost(
+  session: BlueskySession,
+  links: string[],
+): Promise<{ ref: StrongRef } | undefined> {
   for (const link of links) {
-    const match = POST_LINK.exec(link) ?? POST_URI.exec(link);
+    const match = POST_LINK.exec(link);
     if (!match) continue;
     const actor = decodeURIComponent(match[1]!);
     const did = actor.startsWith('did:') ? actor : await session.resolveHandle(actor);

@@ -44,11 +44,13 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
     if (error) return callback(error, '', 0);
     for (const { address } of addresses) {
       const verdict = classifyAddress(address);
-      if (!verdict.allowed) return callback(new BlockedAddressError(hostname, address, verdict.reason), '', 0);
+      if (!verdict.allowed)
+        return callback(new BlockedAddressError(hostname, address, verdict.reason), '', 0);
     }
     const usable = options.family ? addresses.filter((a) => a.family === options.family) : addresses;
     const first = usable[0];
-    if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+    if (!first)
+      return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
     if (options.all) return callback(null, usable);
     callback(null, first.address, first.family);
   });

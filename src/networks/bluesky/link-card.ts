@@ -49,7 +49,10 @@ export function createLinkCardSource(guard: Pick<SsrfGuard, 'fetch'>): LinkCardS
   };
 }
 
-async function readThumbnail(guard: Pick<SsrfGuard, 'fetch'>, imageUrl: string): Promise<LinkCard['thumbnail']> {
+async function readThumbnail(
+  guard: Pick<SsrfGuard, 'fetch'>,
+  imageUrl: string,
+): Promise<LinkCard['thumbnail']> {
   try {
     const image = await guard.fetch(imageUrl, {
       maxBytes: MAX_THUMBNAIL_BYTES,
@@ -58,7 +61,8 @@ async function readThumbnail(guard: Pick<SsrfGuard, 'fetch'>, imageUrl: string):
       accept: 'image/*',
     });
     const mimeType = header(image.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
-    if (image.status !== 200 || image.truncated || !mimeType || !THUMBNAIL_TYPES.has(mimeType)) return undefined;
+    if (image.status !== 200 || image.truncated || !mimeType || !THUMBNAIL_TYPES.has(mimeType))
+      return undefined;
     return { bytes: image.body, mimeType };
   } catch {
     return undefined;

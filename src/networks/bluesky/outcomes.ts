@@ -1,6 +1,12 @@
 import type { PublishOutcome } from '../../ports/social-network.ts';
 import { retryAfterMs } from '../http-client.ts';
-import { describeXrpcError, isXrpcFailure, type XrpcClient, type XrpcFailure, type XrpcResponse } from './xrpc.ts';
+import {
+  describeXrpcError,
+  isXrpcFailure,
+  type XrpcClient,
+  type XrpcFailure,
+  type XrpcResponse,
+} from './xrpc.ts';
 
 /** A reference to a record by URI and content hash (replies, quotes, likes point at posts this way). */
 export interface StrongRef {
@@ -34,7 +40,9 @@ export function readOutcome(res: XrpcResponse | XrpcFailure, action: string): Pu
     if (res.blocked) return { kind: 'invalid', reason: `Spool does not connect to this PDS: ${res.reason}.` };
     return { kind: 'retryable', reason: `Could not reach the PDS for ${action}: ${res.reason}` };
   }
-  return refusal(res, action) ?? { kind: 'retryable', reason: `The PDS answered ${res.status} to ${action}.` };
+  return (
+    refusal(res, action) ?? { kind: 'retryable', reason: `The PDS answered ${res.status} to ${action}.` }
+  );
 }
 
 /**
@@ -51,7 +59,12 @@ export function writeOutcome(res: XrpcResponse | XrpcFailure): PublishOutcome {
   if (res.status >= 500 || res.status === 408) {
     return { kind: 'unknown', reason: `The PDS answered ${res.status}: ${describeXrpcError(res)}` };
   }
-  return refusal(res, 'the post') ?? { kind: 'invalid', reason: `Bluesky refused the post: ${describeXrpcError(res)}` };
+  return (
+    refusal(res, 'the post') ?? {
+      kind: 'invalid',
+      reason: `Bluesky refused the post: ${describeXrpcError(res)}`,
+    }
+  );
 }
 
 function refusal(res: XrpcResponse, action: string): PublishOutcome | undefined {
@@ -63,7 +76,10 @@ function refusal(res: XrpcResponse, action: string): PublishOutcome | undefined 
     };
   }
   if (res.status === 401 || (res.error !== undefined && TOKEN_ERRORS.has(res.error))) {
-    return { kind: 'auth_expired', reason: `Bluesky no longer accepts Spool's session: ${describeXrpcError(res)}` };
+    return {
+      kind: 'auth_expired',
+      reason: `Bluesky no longer accepts Spool's session: ${describeXrpcError(res)}`,
+    };
   }
   if (res.status === 413 || res.error === 'BlobTooLarge') {
     return { kind: 'invalid', reason: `Bluesky refused a file as too large: ${describeXrpcError(res)}` };

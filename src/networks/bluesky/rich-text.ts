@@ -27,7 +27,7 @@ export interface PreparedText {
   links: string[];
 }
 
-type RichTextClass = (typeof import('@atproto/api'))['RichText'];
+type RichTextClass = typeof import('@atproto/api')['RichText'];
 let richText: Promise<RichTextClass> | undefined;
 
 /** @atproto/api is loaded on first use: it takes about half a second, which `spool api` never needs. */

@@ -42,7 +42,13 @@ export async function createSession(
   if (res.status === 401 || res.status === 400) {
     if (res.error) return { kind: 'rejected', reason: describeXrpcError(res) };
   }
-  const body = res.body as Partial<{ did: string; handle: string; accessJwt: string; refreshJwt: string; didDoc: unknown }>;
+  const body = res.body as Partial<{
+    did: string;
+    handle: string;
+    accessJwt: string;
+    refreshJwt: string;
+    didDoc: unknown;
+  }>;
   if (res.status !== 200 || typeof body !== 'object' || !body.did || !body.accessJwt || !body.refreshJwt) {
     return { kind: 'not_a_pds', reason: `it answered ${res.status} without a session` };
   }
@@ -63,7 +69,8 @@ export async function refreshSession(
 ): Promise<Pick<BlueskySessionTokens, 'accessJwt' | 'refreshJwt' | 'handle'>> {
   const xrpc = new XrpcClient(service, settings);
   const res = await xrpc.procedure('com.atproto.server.refreshSession', undefined, { token: refreshJwt });
-  if (isXrpcFailure(res)) throw new Error(`could not reach ${xrpc.service} to refresh the session: ${res.reason}`);
+  if (isXrpcFailure(res))
+    throw new Error(`could not reach ${xrpc.service} to refresh the session: ${res.reason}`);
   const body = res.body as Partial<{ accessJwt: string; refreshJwt: string; handle: string }>;
   if (res.status !== 200 || !body.accessJwt || !body.refreshJwt) {
     throw new Error(`Bluesky refused to refresh the session: ${describeXrpcError(res)}`);

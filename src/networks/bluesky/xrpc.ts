@@ -55,7 +55,8 @@ export class XrpcClient {
 
   query(nsid: string, params: Record<string, string | undefined>, options: CallOptions = {}) {
     const url = this.url(nsid);
-    for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
+    for (const [key, value] of Object.entries(params))
+      if (value !== undefined) url.searchParams.set(key, value);
     return this.send('GET', url, undefined, undefined, options);
   }
 
@@ -104,7 +105,10 @@ export class XrpcClient {
           parsed = text;
         }
       }
-      const error = typeof parsed === 'object' && parsed !== null ? (parsed as { error?: unknown; message?: unknown }) : {};
+      const error =
+        typeof parsed === 'object' && parsed !== null
+          ? (parsed as { error?: unknown; message?: unknown })
+          : {};
       return {
         status: res.statusCode,
         headers: res.headers,
@@ -126,7 +130,7 @@ function failureOf(error: unknown): XrpcFailure {
   const blocked = findBlocked(error);
   if (blocked) return { delivery: 'not_sent', reason: blocked.message, blocked: true };
   const code = (error as { code?: string }).code ?? (error as Error).name;
-  const causeCode = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+  const causeCode = (error as { cause?: { code?: string } }).cause?.code;
   const notSent = CONNECT_ERRORS.has(code) || (causeCode !== undefined && CONNECT_ERRORS.has(causeCode));
   return { delivery: notSent ? 'not_sent' : 'maybe_sent', reason: `${code}: ${(error as Error).message}` };
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { OutgoingPost, PublishContext, PublishOutcome, SocialNetwork } from '../../ports/social-network.ts';
+import type {
+  OutgoingPost,
+  PublishContext,
+  PublishOutcome,
+  SocialNetwork,
+} from '../../ports/social-network.ts';
 
 /**
  * The contract every network adapter passes (DESIGN decision 8), run against a real server or the
@@ -76,7 +81,9 @@ export function describeAdapterContract(options: ContractSuiteOptions): void {
       expect(typeof adapter.id).toBe('string');
       expect(adapter.capabilities.maxConcurrency).toBeGreaterThanOrEqual(1);
       expect(typeof adapter.lookupPublished === 'function').toBe(adapter.capabilities.lookupPublished);
-      expect(typeof adapter.refreshCredentials === 'function').toBe(adapter.capabilities.refreshableCredentials);
+      expect(typeof adapter.refreshCredentials === 'function').toBe(
+        adapter.capabilities.refreshableCredentials,
+      );
       expect(typeof adapter.deletePost).toBe('function');
     });
 
@@ -93,7 +100,11 @@ export function describeAdapterContract(options: ContractSuiteOptions): void {
 
     it('publishes a thread in order, each part replying to the one before', async () => {
       const account = await target().newAccount();
-      const texts = [unique('contract: thread 1/3'), unique('contract: thread 2/3'), unique('contract: thread 3/3')];
+      const texts = [
+        unique('contract: thread 1/3'),
+        unique('contract: thread 2/3'),
+        unique('contract: thread 3/3'),
+      ];
       const outcome = published(await target().adapter.publish(account.ctx, post(...texts)));
       const posts = await account.posts();
       expect(posts).toHaveLength(3);
@@ -115,19 +126,25 @@ export function describeAdapterContract(options: ContractSuiteOptions): void {
       expect(posts[1]!.inReplyToId).toBe(first.networkPostId);
     });
 
-    it.runIf(options.serverRefusesText)('reports a post the server refuses as invalid, in words', async () => {
-      const account = await target().newAccount();
-      const outcome = await target().adapter.publish(account.ctx, post(target().refusedText!));
-      expect(outcome.kind).toBe('invalid');
-      const reason = (outcome as { reason: string }).reason;
-      expect(reason).toMatch(/[a-z]{3,} [a-z]{2,}/i);
-      expect(reason).not.toMatch(/^HTTP \d+$/);
-      expect(await account.posts()).toEqual([]);
-    });
+    it.runIf(options.serverRefusesText)(
+      'reports a post the server refuses as invalid, in words',
+      async () => {
+        const account = await target().newAccount();
+        const outcome = await target().adapter.publish(account.ctx, post(target().refusedText!));
+        expect(outcome.kind).toBe('invalid');
+        const reason = (outcome as { reason: string }).reason;
+        expect(reason).toMatch(/[a-z]{3,} [a-z]{2,}/i);
+        expect(reason).not.toMatch(/^HTTP \d+$/);
+        expect(await account.posts()).toEqual([]);
+      },
+    );
 
     it('reports a refused token as auth_expired', async () => {
       const account = await target().newAccount();
-      const ctx = { ...account.ctx, credentials: { ...account.ctx.credentials, accessToken: 'not-a-valid-token' } };
+      const ctx = {
+        ...account.ctx,
+        credentials: { ...account.ctx.credentials, accessToken: 'not-a-valid-token' },
+      };
       const outcome = await target().adapter.publish(ctx, post(unique('contract: bad token')));
       expect(outcome.kind).toBe('auth_expired');
       expect(await account.posts()).toEqual([]);
@@ -135,7 +152,9 @@ export function describeAdapterContract(options: ContractSuiteOptions): void {
 
     it.runIf(options.serverDeletes)('deletes a published post', async () => {
       const account = await target().newAccount();
-      const outcome = published(await target().adapter.publish(account.ctx, post(unique('contract: to delete'))));
+      const outcome = published(
+        await target().adapter.publish(account.ctx, post(unique('contract: to delete'))),
+      );
       await target().adapter.deletePost!(account.ctx, outcome.networkPostId);
       expect(await account.posts()).toEqual([]);
       // Deleting what is already gone is not an error: a retried delete must not fail.

@@ -13,7 +13,10 @@ import { classifyAddress } from '../../security/ssrf-guard.ts';
  */
 
 /** Resolves the instance's host now and refuses it when any address is not public. */
-export async function assertPublicInstance(instanceUrl: string, allowPrivateAddresses: boolean): Promise<void> {
+export async function assertPublicInstance(
+  instanceUrl: string,
+  allowPrivateAddresses: boolean,
+): Promise<void> {
   if (allowPrivateAddresses) return;
   const host = new URL(instanceUrl).hostname.replace(/^\[|\]$/g, '');
   const addresses = net.isIP(host)
@@ -22,7 +25,12 @@ export async function assertPublicInstance(instanceUrl: string, allowPrivateAddr
         .lookup(host, { all: true, verbatim: true })
         .then((list) => list.map((a) => a.address))
         .catch(() => {
-          throw new SpoolError('mastodon.instance_not_found', `There is no server named ${host}.`, 'invalid', { host });
+          throw new SpoolError(
+            'mastodon.instance_not_found',
+            `There is no server named ${host}.`,
+            'invalid',
+            { host },
+          );
         });
   for (const address of addresses) {
     const verdict = classifyAddress(address);
@@ -58,7 +66,8 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
     }
     const usable = options.family ? addresses.filter((a) => a.family === options.family) : addresses;
     const first = usable[0];
-    if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+    if (!first)
+      return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
     if (options.all) return callback(null, usable);
     callback(null, first.address, first.family);
   });
@@ -74,7 +83,10 @@ function blockedInstance(host: string, address: string, reason: string): SpoolEr
 }
 
 /** An IP-literal host skips DNS, so the lookup check never sees it: check it here. */
-export function blockedLiteralReason(instanceUrl: string, allowPrivateAddresses: boolean): string | undefined {
+export function blockedLiteralReason(
+  instanceUrl: string,
+  allowPrivateAddresses: boolean,
+): string | undefined {
   if (allowPrivateAddresses) return undefined;
   const host = new URL(instanceUrl).hostname.replace(/^\[|\]$/g, '');
   if (!net.isIP(host)) return undefined;

@@ -52,6 +52,13 @@ export function errorText(res: NetworkResponse): string {
 
 /** A transport failure: `not_sent` is safe to retry, anything else may have reached the instance. */
 export function failureOutcome(failure: NetworkFailure, base: string): PublishOutcome {
+  // Refused by the SSRF rules in the connection's lookup: nothing left, and retrying cannot help.
+  if (failure.reason.startsWith('ESPOOLBLOCKED')) {
+    return {
+      kind: 'invalid',
+      reason: `Spool does not connect to ${hostOf(base)}: ${failure.reason.slice(15)}.`,
+    };
+  }
   return failure.delivery === 'not_sent'
     ? { kind: 'retryable', reason: `Could not reach ${hostOf(base)}: ${failure.reason}` }
     : { kind: 'unknown', reason: `No answer from ${hostOf(base)}: ${failure.reason}` };
@@ -68,9 +75,12 @@ export function classifyResponse(res: NetworkResponse, base: string): PublishOut
       reason: `${host} is rate limiting this account.`,
     };
   }
-  if (res.status === 401) return { kind: 'auth_expired', reason: `${host} no longer accepts Spool's access: ${why}` };
-  if (res.status === 408 || res.status >= 500) return { kind: 'retryable', reason: `${host} answered ${res.status}: ${why}` };
-  if (res.status === 403) return { kind: 'invalid', reason: `${host} does not allow this account to post: ${why}` };
+  if (res.status === 401)
+    return { kind: 'auth_expired', reason: `${host} no longer accepts Spool's access: ${why}` };
+  if (res.status === 408 || res.status >= 500)
+    return { kind: 'retryable', reason: `${host} answered ${res.status}: ${why}` };
+  if (res.status === 403)
+    return { kind: 'invalid', reason: `${host} does not allow this account to post: ${why}` };
   return { kind: 'invalid', reason: `${host} refused the post: ${why}` };
 }
 

@@ -41,7 +41,10 @@ const EXTENSIONS: Record<string, string> = {
   'audio/mpeg': '.mp3',
 };
 
-export async function uploadAllMedia(media: OutgoingMedia[], settings: MediaUploadSettings): Promise<MediaUploadResult> {
+export async function uploadAllMedia(
+  media: OutgoingMedia[],
+  settings: MediaUploadSettings,
+): Promise<MediaUploadResult> {
   const ids: string[] = [];
   for (const item of media) {
     const uploaded = await uploadOne(item, settings);
@@ -60,7 +63,10 @@ async function uploadOne(
   try {
     bytes = await item.read();
   } catch (error) {
-    return { ok: false, outcome: { kind: 'retryable', reason: `A media file could not be read: ${(error as Error).message}` } };
+    return {
+      ok: false,
+      outcome: { kind: 'retryable', reason: `A media file could not be read: ${(error as Error).message}` },
+    };
   }
   // Each upload gets its own file name: some servers (snac2) derive the media id from it.
   const fileName = `${item.mediaId}${EXTENSIONS[item.mimeType] ?? ''}`;
@@ -72,7 +78,11 @@ async function uploadOne(
   try {
     const answer = await request(`${settings.base}/api/v2/media`, {
       method: 'POST',
-      headers: { ...bearer(settings.accessToken), accept: 'application/json', 'content-type': form.contentType },
+      headers: {
+        ...bearer(settings.accessToken),
+        accept: 'application/json',
+        'content-type': form.contentType,
+      },
       body: form.body,
       dispatcher: settings.dispatcher ?? networkAgent(),
       headersTimeout: settings.timeoutMs,
@@ -84,20 +94,35 @@ async function uploadOne(
   } catch (error) {
     // An upload that may have arrived leaves at most an unattached file behind: safe to retry.
     const code = (error as { code?: string }).code ?? (error as Error).name;
-    return { ok: false, outcome: { kind: 'retryable', reason: `Uploading media to ${host} failed: ${code}` } };
+    return {
+      ok: false,
+      outcome: { kind: 'retryable', reason: `Uploading media to ${host} failed: ${code}` },
+    };
   }
   if (!isSuccess(res)) {
     if (res.status === 413) {
-      return { ok: false, outcome: { kind: 'invalid', reason: `${host} refused a media file as too large (${item.bytes} bytes).` } };
+      return {
+        ok: false,
+        outcome: {
+          kind: 'invalid',
+          reason: `${host} refused a media file as too large (${item.bytes} bytes).`,
+        },
+      };
     }
     if (res.status === 422) {
-      return { ok: false, outcome: { kind: 'invalid', reason: `${host} refused a media file: ${errorText(res)}` } };
+      return {
+        ok: false,
+        outcome: { kind: 'invalid', reason: `${host} refused a media file: ${errorText(res)}` },
+      };
     }
     return { ok: false, outcome: classifyResponse(res, settings.base) };
   }
   const attachment = res.body as MastodonMediaAttachment;
   if (typeof attachment?.id !== 'string' && typeof attachment?.id !== 'number') {
-    return { ok: false, outcome: { kind: 'retryable', reason: `${host} answered a media upload without an id.` } };
+    return {
+      ok: false,
+      outcome: { kind: 'retryable', reason: `${host} answered a media upload without an id.` },
+    };
   }
   const id = String(attachment.id);
   if (res.status === 202 || !attachment.url) {
@@ -128,10 +153,14 @@ async function waitUntilProcessed(
       settings.dispatcher,
     );
     if (isFailure(res)) {
-      return { ok: false, outcome: { kind: 'retryable', reason: `Could not check media processing on ${host}: ${res.reason}` } };
+      return {
+        ok: false,
+        outcome: { kind: 'retryable', reason: `Could not check media processing on ${host}: ${res.reason}` },
+      };
     }
     if (res.status === 200 && (res.body as MastodonMediaAttachment)?.url) return { ok: true };
-    if (res.status !== 200 && res.status !== 206) return { ok: false, outcome: classifyResponse(res, settings.base) };
+    if (res.status !== 200 && res.status !== 206)
+      return { ok: false, outcome: classifyResponse(res, settings.base) };
     if (Date.now() >= deadline) {
       return {
         ok: false,

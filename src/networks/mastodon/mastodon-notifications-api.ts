@@ -40,12 +40,22 @@ export async function fetchNotificationsPage(
   for (const type of TYPES) url.searchParams.append('types[]', type);
   if (minId) url.searchParams.set('min_id', minId);
   const res = await sendRequest(
-    { method: 'GET', url: url.toString(), headers: bearer(accessToken), timeoutMs: options.timeoutMs, signal: options.signal },
+    {
+      method: 'GET',
+      url: url.toString(),
+      headers: bearer(accessToken),
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    },
     options.dispatcher,
   );
-  if (isFailure(res)) throw new NotificationsUnavailable(`could not reach ${hostOf(base)}: ${res.reason}`, null);
+  if (isFailure(res))
+    throw new NotificationsUnavailable(`could not reach ${hostOf(base)}: ${res.reason}`, null);
   if (res.status !== 200 || !Array.isArray(res.body)) {
-    throw new NotificationsUnavailable(`${hostOf(base)} answered ${res.status}: ${errorText(res)}`, res.status);
+    throw new NotificationsUnavailable(
+      `${hostOf(base)} answered ${res.status}: ${errorText(res)}`,
+      res.status,
+    );
   }
   return (res.body as unknown[]).filter(isNotification);
 }
@@ -120,7 +130,10 @@ export async function streamNotifications(
 }
 
 /** Server-sent events: `event:` and `data:` lines, an empty line ends an event; `:` lines are heartbeats. */
-async function readEvents(body: AsyncIterable<Buffer>, dispatch: (event: string, data: string) => Promise<void>) {
+async function readEvents(
+  body: AsyncIterable<Buffer>,
+  dispatch: (event: string, data: string) => Promise<void>,
+) {
   let buffer = '';
   let event = 'message';
   let data: string[] = [];
@@ -156,7 +169,12 @@ function parseJson(text: string): unknown {
 
 function isNotification(value: unknown): value is MastodonNotification {
   const n = value as MastodonNotification | null;
-  return typeof n === 'object' && n !== null && (typeof n.id === 'string' || typeof n.id === 'number') && typeof n.type === 'string';
+  return (
+    typeof n === 'object' &&
+    n !== null &&
+    (typeof n.id === 'string' || typeof n.id === 'number') &&
+    typeof n.type === 'string'
+  );
 }
 
 /** Mastodon ids are decimal strings of growing length; compare them as numbers without parsing. */

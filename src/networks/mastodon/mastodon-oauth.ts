@@ -25,7 +25,11 @@ export class MastodonInstanceHttpClient implements MastodonInstanceClient {
   async checkInstance(instanceUrl: string): Promise<void> {
     const literal = blockedLiteralReason(instanceUrl, this.settings.allowPrivateAddresses);
     if (literal) {
-      throw new SpoolError('mastodon.instance_blocked', `Spool does not connect to this server: ${literal}.`, 'invalid');
+      throw new SpoolError(
+        'mastodon.instance_blocked',
+        `Spool does not connect to this server: ${literal}.`,
+        'invalid',
+      );
     }
     await assertPublicInstance(instanceUrl, this.settings.allowPrivateAddresses);
   }
@@ -46,7 +50,11 @@ export class MastodonInstanceHttpClient implements MastodonInstanceClient {
     });
     const body = res.body as { client_id?: unknown; client_secret?: unknown };
     if (!isSuccess(res) || typeof body?.client_id !== 'string' || typeof body.client_secret !== 'string') {
-      throw upstream(instanceUrl, `it did not register Spool as an app (${describe(res)})`, 'mastodon.app_registration_failed');
+      throw upstream(
+        instanceUrl,
+        `it did not register Spool as an app (${describe(res)})`,
+        'mastodon.app_registration_failed',
+      );
     }
     return { clientId: body.client_id, clientSecret: body.client_secret };
   }
@@ -105,14 +113,23 @@ export class MastodonInstanceHttpClient implements MastodonInstanceClient {
       headers: bearer(accessToken),
     });
     const account = res.body as Partial<MastodonAccount>;
-    if (!isSuccess(res) || (typeof account?.id !== 'string' && typeof account?.id !== 'number') || !account.username) {
-      throw upstream(instanceUrl, `it did not show the signed-in account (${describe(res)})`, 'mastodon.account_unreadable');
+    if (
+      !isSuccess(res) ||
+      (typeof account?.id !== 'string' && typeof account?.id !== 'number') ||
+      !account.username
+    ) {
+      throw upstream(
+        instanceUrl,
+        `it did not show the signed-in account (${describe(res)})`,
+        'mastodon.account_unreadable',
+      );
     }
     return {
       id: String(account.id),
       username: account.username,
       displayName: account.display_name || account.username,
-      avatarUrl: typeof account.avatar === 'string' && /^https?:\/\//.test(account.avatar) ? account.avatar : null,
+      avatarUrl:
+        typeof account.avatar === 'string' && /^https?:\/\//.test(account.avatar) ? account.avatar : null,
     };
   }
 
@@ -122,25 +139,43 @@ export class MastodonInstanceHttpClient implements MastodonInstanceClient {
       url: `${instanceUrl}/oauth/revoke`,
       form: { client_id: app.clientId, client_secret: app.clientSecret, token },
     });
-    if (!isSuccess(res)) throw upstream(instanceUrl, `it did not revoke the token (${describe(res)})`, 'mastodon.revoke_failed');
+    if (!isSuccess(res))
+      throw upstream(instanceUrl, `it did not revoke the token (${describe(res)})`, 'mastodon.revoke_failed');
   }
 
   private async call(instanceUrl: string, request: HttpRequest): Promise<NetworkResponse> {
-    const res = await sendRequest({ timeoutMs: this.settings.timeoutMs ?? 15_000, ...request }, this.dispatcher);
+    const res = await sendRequest(
+      { timeoutMs: this.settings.timeoutMs ?? 15_000, ...request },
+      this.dispatcher,
+    );
     if (isFailure(res)) {
       if (res.reason.startsWith('ESPOOLBLOCKED')) {
-        throw new SpoolError('mastodon.instance_blocked', `Spool does not connect to ${hostOf(instanceUrl)}: ${res.reason}`, 'invalid');
+        throw new SpoolError(
+          'mastodon.instance_blocked',
+          `Spool does not connect to ${hostOf(instanceUrl)}: ${res.reason}`,
+          'invalid',
+        );
       }
-      throw upstream(instanceUrl, `it could not be reached (${res.reason.split(':')[0]})`, 'mastodon.instance_unreachable');
+      throw upstream(
+        instanceUrl,
+        `it could not be reached (${res.reason.split(':')[0]})`,
+        'mastodon.instance_unreachable',
+      );
     }
     return res;
   }
 }
 
 function describe(res: NetworkResponse): string {
-  return res.status >= 200 && res.status < 300 ? 'an unexpected answer' : `HTTP ${res.status}: ${errorText(res).slice(0, 200)}`;
+  return res.status >= 200 && res.status < 300
+    ? 'an unexpected answer'
+    : `HTTP ${res.status}: ${errorText(res).slice(0, 200)}`;
 }
 
 function upstream(instanceUrl: string, what: string, code: string): SpoolError {
-  return new SpoolError(code, `The Mastodon server ${hostOf(instanceUrl)} failed: ${what}. Check the address and try again.`, 'upstream_failed');
+  return new SpoolError(
+    code,
+    `The Mastodon server ${hostOf(instanceUrl)} failed: ${what}. Check the address and try again.`,
+    'upstream_failed',
+  );
 }

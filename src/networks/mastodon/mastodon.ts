@@ -98,8 +98,17 @@ export class MastodonNetwork implements SocialNetwork {
         {
           method: 'POST',
           url: `${base}/api/v1/statuses`,
-          headers: { ...bearer(ctx.credentials.accessToken), 'idempotency-key': `spool-${post.targetId}-${i}` },
-          json: statusBody({ text: part.text, options, mediaIds: media.ids, inReplyToId: ids[i - 1], isFirst: i === 0 }),
+          headers: {
+            ...bearer(ctx.credentials.accessToken),
+            'idempotency-key': `spool-${post.targetId}-${i}`,
+          },
+          json: statusBody({
+            text: part.text,
+            options,
+            mediaIds: media.ids,
+            inReplyToId: ids[i - 1],
+            isFirst: i === 0,
+          }),
           timeoutMs: this.timeoutMs(),
           signal: ctx.signal,
         },
@@ -115,7 +124,12 @@ export class MastodonNetwork implements SocialNetwork {
       if (i === 0) firstUrl = status.url ?? status.uri ?? null;
     }
     const firstId = ids[0]!;
-    return { kind: 'published', networkPostId: firstId, url: firstUrl ?? `${base}/statuses/${firstId}` };
+    if (firstUrl === null) {
+      // Resumed thread: the first status came from an earlier attempt; ask for its address.
+      const first = await this.readPublished(ctx, firstId).catch(() => undefined);
+      firstUrl = first?.exists ? first.url : null;
+    }
+    return { kind: 'published', networkPostId: firstId, url: firstUrl };
   }
 
   /** GET /api/v1/statuses/:id: whether the status still exists, its URL and its counts. */
@@ -159,8 +173,10 @@ export class MastodonNetwork implements SocialNetwork {
   /** POST /oauth/token with grant_type=refresh_token, when the instance issued a refresh token. */
   async refreshCredentials(ctx: PublishContext): Promise<NetworkCredentials> {
     const credentials = ctx.credentials as MastodonCredentials;
-    if (!credentials.refreshToken) throw new Error('this Mastodon server issued no refresh token; reconnect the channel');
-    if (!credentials.clientId || !credentials.clientSecret) throw new Error('the app that obtained this token is unknown');
+    if (!credentials.refreshToken)
+      throw new Error('this Mastodon server issued no refresh token; reconnect the channel');
+    if (!credentials.clientId || !credentials.clientSecret)
+      throw new Error('the app that obtained this token is unknown');
     const base = instanceBase(ctx);
     const res = await sendRequest(
       {
@@ -177,9 +193,16 @@ export class MastodonNetwork implements SocialNetwork {
       this.dispatcher,
     );
     if (isFailure(res) || !isSuccess(res)) {
-      throw new Error(`${hostOf(base)} refused to refresh the token: ${isFailure(res) ? res.reason : errorText(res)}`);
+      throw new Error(
+        `${hostOf(base)} refused to refresh the token: ${isFailure(res) ? res.reason : errorText(res)}`,
+      );
     }
-    const body = res.body as { access_token?: string; refresh_token?: string; expires_in?: number; scope?: string };
+    const body = res.body as {
+      access_token?: string;
+      refresh_token?: string;
+      expires_in?: number;
+      scope?: string;
+    };
     if (!body.access_token) throw new Error(`${hostOf(base)} answered a refresh without an access token`);
     return {
       ...credentials,
@@ -207,7 +230,9 @@ export class MastodonNetwork implements SocialNetwork {
     // A 404 means "already gone", or a server without the delete route (snac2 before 2.84): ask.
     const state = await this.readPublished(ctx, networkPostId);
     if (state.exists) {
-      throw new Error(`${hostOf(base)} does not support deleting posts through its API; delete it on the server itself.`);
+      throw new Error(
+        `${hostOf(base)} does not support deleting posts through its API; delete it on the server itself.`,
+      );
     }
   }
 
@@ -223,9 +248,11 @@ function precheck(post: OutgoingPost, hasPoll: boolean): string | undefined {
   for (const [i, part] of post.parts.entries()) {
     if (i < from) continue; // published by an earlier attempt
     const where = post.parts.length > 1 ? ` (part ${i + 1} of the thread)` : '';
-    if (part.text.trim() === '' && part.media.length === 0) return `A Mastodon post needs text or media${where}.`;
+    if (part.text.trim() === '' && part.media.length === 0)
+      return `A Mastodon post needs text or media${where}.`;
     if (part.media.length > MAX_MEDIA) return `Mastodon allows at most ${MAX_MEDIA} media per post${where}.`;
   }
-  if (hasPoll && from === 0 && post.parts[0]!.media.length > 0) return 'A Mastodon post cannot have both a poll and media.';
+  if (hasPoll && from === 0 && post.parts[0]!.media.length > 0)
+    return 'A Mastodon post cannot have both a poll and media.';
   return undefined;
 }

@@ -33,5 +33,5 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq -t bookworm-backports snac2
+apt-get install -y -qq --no-install-recommends -t bookworm-backports snac2
 echo "snac2 installed: $(command -v snac)"

@@ -1,0 +1,197 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTab, samplePng, simAccount, type Stack, startStack, type Tab } from './harness.ts';
+
+/**
+ * The main journey of a small business, in real Chromium against the real server, publisher and
+ * network simulator: sign up, connect two channels, set a schedule, compose to both with an image,
+ * see the queue, reorder it, and watch a post publish live.
+ */
+describe('journey: from sign-up to a published post', () => {
+  let stack: Stack;
+  let tab: Tab;
+  let page: Page;
+  const email = `owner-${Date.now()}@example.com`;
+  const channelIds: string[] = [];
+  let orgId = '';
+
+  beforeAll(async () => {
+    stack = await startStack();
+    tab = await openTab(stack.browser, stack.app.url, { prefix: 'publish' });
+    page = tab.page;
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const api = async <T>(pathname: string): Promise<T> => {
+    const response = await page.request.get(pathname);
+    expect(response.status(), pathname).toBe(200);
+    return (await response.json()) as T;
+  };
+
+  it('signs up, showing a server validation error next to the field first', async () => {
+    await page.goto('/signup');
+    await page.getByLabel('Your name').fill('Ana Baker');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('short');
+    await page.getByLabel('Business or team name').fill('Ana’s Bakery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const passwordError = page.locator('[data-field-error="password"]');
+    await expect.poll(() => passwordError.textContent()).toContain('at least 10 characters');
+    await expect.poll(() => page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    await tab.shot('01-signup-error');
+
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/channels');
+    await page.getByRole('heading', { name: 'Channels' }).waitFor();
+    const me = await api<{ organizations: { id: string; name: string }[] }>('/api/me');
+    expect(me.organizations[0]?.name).toBe('Ana’s Bakery');
+    orgId = me.organizations[0]!.id;
+  });
+
+  it('connects two simulator channels, with a field error for a bad URL', async () => {
+    for (const [index, handle] of ['bakery', 'bakery_news'].entries()) {
+      const account = await simAccount(stack.sim, 'mastodon');
+      await page.getByRole('button', { name: 'Add with an access token' }).click();
+      const form = page.getByRole('form', { name: 'Add a channel with an access token' });
+      await form.getByLabel('Network').selectOption('mastodon');
+      await form.getByLabel('Handle').fill(handle);
+      await form.getByLabel('Account id (optional)').fill(account.id);
+      await form.getByLabel('Access token').fill(account.accessToken);
+      if (index === 0) {
+        await form.getByLabel('Service URL').fill('not a url');
+        await form.getByRole('button', { name: 'Add channel' }).click();
+        await expect
+          .poll(() => form.locator('[data-field-error="serviceUrl"]').textContent())
+          .toContain('http(s) URL');
+        await tab.shot('02-channel-field-error');
+      }
+      await form.getByLabel('Service URL').fill(`${stack.sim.url}/mastodon`);
+      await form.getByRole('button', { name: 'Add channel' }).click();
+      await page.getByRole('heading', { name: `@${handle} · Mastodon` }).waitFor();
+    }
+    const { channels } = await api<{ channels: { id: string; handle: string }[] }>(`/api/orgs/${orgId}/channels`);
+    expect(channels.map((c) => c.handle).sort()).toEqual(['bakery', 'bakery_news']);
+    channelIds.push(channels.find((c) => c.handle === 'bakery')!.id, channels.find((c) => c.handle === 'bakery_news')!.id);
+  });
+
+  it('sets a posting schedule on the weekday × time grid', async () => {
+    for (const handle of ['bakery', 'bakery_news']) {
+      const card = page.locator('.channel-card', { has: page.getByRole('heading', { name: `@${handle} · Mastodon` }) });
+      await card.getByRole('button', { name: 'Schedule & time zone' }).click();
+      for (const time of ['09:00', '13:30', '18:00']) {
+        await card.getByLabel('New posting time').fill(time);
+        await card.getByRole('button', { name: 'Add time' }).click();
+      }
+      await card.getByLabel('Sun at 09:00').uncheck();
+      await card.getByRole('button', { name: 'Save schedule' }).click();
+      await card.getByText('Schedule saved').waitFor();
+    }
+    await tab.shot('03-schedule');
+    const channel = await api<{ schedule: Record<string, string[]> }>(`/api/orgs/${orgId}/channels/${channelIds[0]}`);
+    expect(channel.schedule.mon).toEqual(['09:00', '13:30', '18:00']);
+    expect(channel.schedule.sun).toEqual(['13:30', '18:00']);
+  });
+
+  it('composes once for both channels with an image, checked live per network', async () => {
+    await page.getByRole('link', { name: 'Compose', exact: true }).click();
+    await page.getByRole('heading', { name: 'Compose' }).waitFor();
+    await page.getByLabel('@bakery · Mastodon').check();
+    await page.getByLabel('@bakery_news · Mastodon').check();
+    await page.getByLabel('What do you want to share?').fill('x'.repeat(520));
+    // Mastodon allows 500 characters: the composer says so before the server has to.
+    await page.getByText('Mastodon posts can be at most 500 characters').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Add to queue' }).isDisabled()).toBe(true);
+    await page.getByLabel('What do you want to share?').fill('Fresh sourdough out of the oven at 7 🍞');
+
+    const image = await samplePng(path.join(os.tmpdir(), `spool-journey-${Date.now()}.png`));
+    await page.locator('input[type="file"]').setInputFiles(image);
+    const alt = page.getByLabel(/^Alt text for/);
+    await alt.waitFor();
+    await alt.fill('A loaf of sourdough on a wooden board');
+    await page.getByRole('tab', { name: '@bakery_news · Mastodon' }).click();
+    await page.getByLabel('Customise the text for @bakery_news · Mastodon').check();
+    await page.getByLabel('Text on @bakery_news · Mastodon').fill('News: fresh sourdough at 7 🍞');
+    await tab.shot('04-composer');
+    await page.getByRole('button', { name: 'Add to queue' }).click();
+    await page.getByText('Scheduled on 2 channels.').waitFor();
+
+    // Two more for the first channel, so its queue has something to reorder.
+    await page.getByRole('tab', { name: 'All channels' }).click();
+    await page.getByLabel('@bakery_news · Mastodon').uncheck();
+    for (const text of ['Croissants are back on Saturday', 'Closed on Monday for a holiday']) {
+      await page.getByLabel('What do you want to share?').fill(text);
+      await page.getByRole('button', { name: 'Add to queue' }).click();
+      await page.getByText('Scheduled on 1 channel.').waitFor();
+    }
+  });
+
+  it('shows both posts in the queues, and reorders by drag and by keyboard', async () => {
+    await page.getByRole('link', { name: 'Queue', exact: true }).click();
+    await page.getByRole('heading', { name: '@bakery · Mastodon' }).waitFor();
+    const texts = () => page.locator('.queue-list .post-text').allTextContents();
+    await expect.poll(texts).toEqual([
+      'Fresh sourdough out of the oven at 7 🍞',
+      'Croissants are back on Saturday',
+      'Closed on Monday for a holiday',
+    ]);
+    await expect.poll(() => page.locator('.queue-list img').count()).toBeGreaterThan(0);
+    await tab.shot('05-queue');
+
+    // Drag the last post to the top by its handle.
+    const handles = page.getByRole('button', { name: 'Drag to reorder (or Alt+↑/↓)' });
+    const from = (await handles.nth(2).boundingBox())!;
+    const to = (await handles.nth(0).boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + 5, { steps: 8 });
+    await tab.shot('06-dragging');
+    await page.mouse.up();
+    await expect.poll(texts).toEqual([
+      'Closed on Monday for a holiday',
+      'Fresh sourdough out of the oven at 7 🍞',
+      'Croissants are back on Saturday',
+    ]);
+    // The server agrees (the queue took the slots in the new order).
+    await expect
+      .poll(async () =>
+        (await api<{ items: { text: string }[] }>(`/api/orgs/${orgId}/channels/${channelIds[0]}/queue`)).items.map(
+          (t) => t.text,
+        ),
+      )
+      .toEqual(['Closed on Monday for a holiday', 'Fresh sourdough out of the oven at 7 🍞', 'Croissants are back on Saturday']);
+
+    // Keyboard: "Move down" on the first post.
+    await page.locator('.queue-list li').first().getByRole('button', { name: 'Move down' }).click();
+    await expect.poll(texts).toEqual([
+      'Fresh sourdough out of the oven at 7 🍞',
+      'Closed on Monday for a holiday',
+      'Croissants are back on Saturday',
+    ]);
+
+    await page.getByRole('link', { name: '@bakery_news · Mastodon' }).click();
+    await expect.poll(texts).toEqual(['News: fresh sourdough at 7 🍞']);
+  });
+
+  it('publishes a post and shows its status change live, without a reload', async () => {
+    await page.getByRole('link', { name: '@bakery · Mastodon' }).click();
+    await page.getByRole('heading', { name: '@bakery · Mastodon' }).waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { journeyMarker: string }).journeyMarker = 'still here';
+    });
+    const row = page.locator('.queue-list li', { hasText: 'Closed on Monday for a holiday' });
+    await row.getByRole('button', { name: 'Share now' }).click();
+    const published = page.locator('.recent [data-status="published"]');
+    await published.waitFor({ timeout: 20_000 });
+    await page.locator('.recent').getByRole('link', { name: 'View on the network' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { journeyMarker?: string }).journeyMarker)).toBe('still here');
+    await tab.shot('07-published-live');
+    const posts = stack.sim.state.listPosts({});
+    expect(JSON.stringify(posts)).toContain('Closed on Monday for a holiday');
+    tab.assertNoConsoleErrors();
+  });
+});

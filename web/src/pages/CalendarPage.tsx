@@ -1,0 +1,214 @@
+import { type FormEvent, useCallback, useMemo, useState } from 'react';
+import { allPages, api } from '../api/client.ts';
+import { useChannels, useGroups } from '../api/org-data.ts';
+import type { Target } from '../api/types.ts';
+import { navigate } from '../app/router.ts';
+import { useSession } from '../app/session.tsx';
+import { useLiveEvents } from '../live/events.ts';
+import { FormError, useSubmission } from '../ui/forms.tsx';
+import { STATUS_LABELS } from '../ui/format.ts';
+import { channelName } from '../ui/networks.ts';
+import { useResource } from '../ui/use-resource.ts';
+import { addDays, localParts, viewDays } from './calendar/calendar-dates.ts';
+import { type CalendarItem, CalendarGrid } from './calendar/MonthGrid.tsx';
+
+const STATUS_FILTERS = ['pending', 'sent', 'failed', 'drafts', 'awaiting_approval'] as const;
+
+/** Every channel's posts on a month or week, filterable; drag a post to another day to move it. */
+export default function CalendarPage() {
+  const { org } = useSession();
+  const channels = useChannels(org.id);
+  const groups = useGroups(org.id);
+  const [view, setView] = useState<'month' | 'week'>('month');
+  const [anchor, setAnchor] = useState(() => new Date());
+  const [filters, setFilters] = useState({ channelId: '', groupId: '', status: '', tag: '' });
+  const [open, setOpen] = useState<CalendarItem | null>(null);
+  const submission = useSubmission();
+
+  const days = useMemo(() => viewDays(view, anchor), [view, anchor]);
+  const from = addDays(days[0]!, -1).toISOString();
+  const to = addDays(days[days.length - 1]!, 2).toISOString();
+  const query = new URLSearchParams({ from, to });
+  for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
+  const posts = useResource(
+    (signal) => allPages<Target>(`/api/orgs/${org.id}/calendar?${query}`, 10_000, signal),
+    [org.id, query.toString()],
+  );
+  useLiveEvents(org.id, () => void posts.reload());
+
+  const channelById = useMemo(() => new Map((channels.data ?? []).map((c) => [c.id, c])), [channels.data]);
+  const byDay = useMemo(() => {
+    const map = new Map<string, CalendarItem[]>();
+    for (const target of posts.data ?? []) {
+      if (!target.dueAt && !target.publishedAt) continue;
+      const channel = channelById.get(target.channelId);
+      const { day, time } = localParts((target.dueAt ?? target.publishedAt)!, channel?.timezone ?? "UTC");
+      const list = map.get(day);
+      const item = { target, channel, day, time };
+      if (list) list.push(item);
+      else map.set(day, [item]);
+    }
+    return map;
+  }, [posts.data, channelById]);
+
+  const reschedule = useCallback(
+    async (item: CalendarItem, localTime: string) => {
+      const { target } = item;
+      // Show it on the new day at once; the server's answer replaces it.
+      posts.set((list) =>
+        list?.map((t) =>
+          t.id === target.id ? { ...t, dueAt: localToIsoGuess(localTime, item), status: t.status === 'queued' ? 'scheduled' : t.status } : t,
+        ),
+      );
+      await submission.run(() =>
+        api(`/api/orgs/${org.id}/posts/${target.postId}/targets/${target.id}`, {
+          method: 'PATCH',
+          body: { schedule: { mode: 'custom', localTime } },
+        }),
+      );
+      await posts.reload();
+    },
+    [org.id, posts, submission],
+  );
+  const onMove = useCallback((item: CalendarItem, day: string) => void reschedule(item, `${day}T${item.time}`), [reschedule]);
+
+  const step = (direction: number) =>
+    setAnchor((current) =>
+      view === 'month' ? new Date(current.getFullYear(), current.getMonth() + direction, 1) : addDays(current, 7 * direction),
+    );
+  const title =
+    view === 'month'
+      ? anchor.toLocaleDateString(undefined, { month: 'long', year: 'numeric' })
+      : `Week of ${days[0]!.toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' })}`;
+
+  return (
+    <div className="calendar-page">
+      <div className="page-head">
+        <h1>Calendar</h1>
+        <span className="muted" role="status">
+          {posts.loading ? 'Loading…' : `${posts.data?.length ?? 0} posts`}
+        </span>
+      </div>
+      <div className="calendar-toolbar">
+        <button type="button" onClick={() => step(-1)} aria-label="Previous">
+          ‹
+        </button>
+        <strong aria-live="polite">{title}</strong>
+        <button type="button" onClick={() => step(1)} aria-label="Next">
+          ›
+        </button>
+        <button type="button" onClick={() => setAnchor(new Date())}>
+          Today
+        </button>
+        <div className="button-row" role="group" aria-label="View">
+          <button type="button" aria-pressed={view === 'month'} onClick={() => setView('month')}>
+            Month
+          </button>
+          <button type="button" aria-pressed={view === 'week'} onClick={() => setView('week')}>
+            Week
+          </button>
+        </div>
+        <label className="sr-only" htmlFor="cal-channel">
+          Channel
+        </label>
+        <select id="cal-channel" value={filters.channelId} onChange={(e) => setFilters({ ...filters, channelId: e.target.value })}>
+          <option value="">All channels</option>
+          {channels.data?.map((c) => (
+            <option key={c.id} value={c.id}>
+              {channelName(c)}
+            </option>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor="cal-group">
+          Group
+        </label>
+        <select id="cal-group" value={filters.groupId} onChange={(e) => setFilters({ ...filters, groupId: e.target.value })}>
+          <option value="">All groups</option>
+          {groups.data?.map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor="cal-status">
+          Status
+        </label>
+        <select id="cal-status" value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value })}>
+          <option value="">Any status</option>
+          {STATUS_FILTERS.map((s) => (
+            <option key={s} value={s}>
+              {s === 'pending' ? 'Upcoming' : s === 'drafts' ? 'Drafts' : (STATUS_LABELS[s] ?? s)}
+            </option>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor="cal-tag">
+          Tag
+        </label>
+        <input
+          id="cal-tag"
+          placeholder="Tag"
+          size={10}
+          defaultValue={filters.tag}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') setFilters({ ...filters, tag: e.currentTarget.value.trim() });
+          }}
+        />
+      </div>
+      <FormError message={submission.formError ?? posts.error ?? (Object.values(submission.fieldErrors)[0] || null)} />
+      {open ? <PostDetails item={open} onClose={() => setOpen(null)} onReschedule={reschedule} /> : null}
+      <CalendarGrid days={days} month={anchor.getMonth()} byDay={byDay} view={view} onMove={onMove} onOpen={setOpen} />
+      <p className="muted">Drag a post to another day to move it (it keeps its time of day); open a post to pick an exact time.</p>
+    </div>
+  );
+}
+
+function PostDetails({
+  item,
+  onClose,
+  onReschedule,
+}: {
+  item: CalendarItem;
+  onClose(): void;
+  onReschedule(item: CalendarItem, localTime: string): Promise<void>;
+}) {
+  const [localTime, setLocalTime] = useState(`${item.day}T${item.time}`);
+  const movable = ['queued', 'scheduled', 'draft', 'awaiting_approval'].includes(item.target.status);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await onReschedule(item, localTime);
+    onClose();
+  };
+  return (
+    <section className="card" aria-label="Post details">
+      <p>
+        <strong>{item.channel ? channelName(item.channel) : 'Channel'}</strong> · {item.day} {item.time} ·{' '}
+        {STATUS_LABELS[item.target.status]}
+      </p>
+      <p className="post-text">{item.target.text}</p>
+      {movable ? (
+        <form className="inline-form" onSubmit={submit}>
+          <label htmlFor="cal-move">Move to ({item.channel?.timezone ?? 'UTC'})</label>
+          <input id="cal-move" type="datetime-local" value={localTime} onChange={(e) => setLocalTime(e.target.value)} />
+          <button type="submit" className="primary">
+            Move
+          </button>
+        </form>
+      ) : null}
+      <div className="button-row">
+        <button type="button" onClick={() => navigate(`/compose?post=${item.target.postId}`)}>
+          Edit in composer
+        </button>
+        <button type="button" className="ghost" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Places the post on its new day for display until the server answers with the exact instant. */
+function localToIsoGuess(localTime: string, item: CalendarItem): string {
+  const shiftDays = (Date.parse(`${localTime.slice(0, 10)}T00:00Z`) - Date.parse(`${item.day}T00:00Z`)) / 86_400_000;
+  const base = new Date(item.target.dueAt ?? item.target.publishedAt ?? Date.now());
+  return new Date(base.getTime() + shiftDays * 86_400_000).toISOString();
+}

@@ -1,0 +1,162 @@
+import { type FormEvent, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { Channel } from '../../api/types.ts';
+import { Field, FormError, formText, SelectField, useSubmission } from '../../ui/forms.tsx';
+import { NETWORK_CHOICES } from '../../ui/networks.ts';
+
+type Method = 'bluesky' | 'mastodon' | 'other';
+
+/** Connecting a channel: Bluesky (app password), Mastodon (sign in on the instance), or by token. */
+export function ConnectChannel({ orgId, onConnected }: { orgId: string; onConnected(channel: Channel): void }) {
+  const [method, setMethod] = useState<Method | null>(null);
+  return (
+    <section className="card" aria-labelledby="connect-heading">
+      <h2 id="connect-heading">Connect a channel</h2>
+      <div className="button-row" role="group" aria-label="How to connect">
+        <button type="button" aria-pressed={method === 'bluesky'} onClick={() => setMethod('bluesky')}>
+          Connect Bluesky
+        </button>
+        <button type="button" aria-pressed={method === 'mastodon'} onClick={() => setMethod('mastodon')}>
+          Connect Mastodon
+        </button>
+        <button type="button" aria-pressed={method === 'other'} onClick={() => setMethod('other')}>
+          Add with an access token
+        </button>
+      </div>
+      {method === 'bluesky' ? <BlueskyForm orgId={orgId} onConnected={onConnected} /> : null}
+      {method === 'mastodon' ? <MastodonForm orgId={orgId} /> : null}
+      {method === 'other' ? <TokenChannelForm orgId={orgId} onConnected={onConnected} /> : null}
+    </section>
+  );
+}
+
+function BlueskyForm({ orgId, onConnected }: { orgId: string; onConnected(channel: Channel): void }) {
+  const submission = useSubmission();
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const serviceUrl = formText(form, 'serviceUrl').trim();
+    const channel = await submission.run(() =>
+      api<Channel>(`/api/orgs/${orgId}/channels/bluesky`, {
+        body: {
+          handle: formText(form, 'handle'),
+          appPassword: formText(form, 'appPassword'),
+          ...(serviceUrl ? { serviceUrl } : {}),
+        },
+      }),
+    );
+    if (channel) onConnected(channel);
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label="Connect Bluesky">
+      <Field label="Handle" name="handle" placeholder="yourname.bsky.social" required error={submission.fieldErrors.handle} />
+      <Field
+        label="App password"
+        name="appPassword"
+        type="password"
+        hint="Create one in Bluesky under Settings → Privacy and security → App passwords. It is not stored."
+        required
+        error={submission.fieldErrors.appPassword}
+      />
+      <Field
+        label="Server (optional)"
+        name="serviceUrl"
+        placeholder="https://bsky.social"
+        error={submission.fieldErrors.serviceUrl}
+      />
+      <FormError message={submission.formError} />
+      <button className="primary" type="submit" disabled={submission.busy}>
+        Connect Bluesky
+      </button>
+    </form>
+  );
+}
+
+function MastodonForm({ orgId }: { orgId: string }) {
+  const submission = useSubmission();
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const started = await submission.run(() =>
+      api<{ authorizeUrl: string }>(`/api/orgs/${orgId}/channels/mastodon/authorize`, {
+        body: { instanceUrl: formText(form, 'instanceUrl') },
+      }),
+    );
+    // The instance asks the person to allow Spool, then sends the browser back to /channels.
+    if (started) window.location.assign(started.authorizeUrl);
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label="Connect Mastodon">
+      <Field
+        label="Your Mastodon server"
+        name="instanceUrl"
+        placeholder="mastodon.social"
+        required
+        error={submission.fieldErrors.instanceUrl}
+      />
+      <FormError message={submission.formError} />
+      <button className="primary" type="submit" disabled={submission.busy}>
+        Continue to Mastodon
+      </button>
+    </form>
+  );
+}
+
+/** For networks whose sign-in flow is not built in yet: an account id, a handle and a token. */
+function TokenChannelForm({ orgId, onConnected }: { orgId: string; onConnected(channel: Channel): void }) {
+  const submission = useSubmission();
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const handle = formText(form, 'handle').trim();
+    const serviceUrl = formText(form, 'serviceUrl').trim();
+    const accessToken = formText(form, 'accessToken');
+    const channel = await submission.run(() =>
+      api<Channel>(`/api/orgs/${orgId}/channels`, {
+        idempotent: true,
+        body: {
+          network: formText(form, 'network'),
+          handle,
+          accountId: formText(form, 'accountId').trim() || handle,
+          ...(serviceUrl ? { serviceUrl } : {}),
+          timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+          ...(accessToken ? { credentials: { accessToken } } : {}),
+        },
+      }),
+    );
+    if (channel) {
+      form.reset();
+      onConnected(channel);
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label="Add a channel with an access token">
+      <SelectField label="Network" name="network" defaultValue="mastodon" error={submission.fieldErrors.network}>
+        {NETWORK_CHOICES.map((network) => (
+          <option key={network.id} value={network.id}>
+            {network.name}
+          </option>
+        ))}
+      </SelectField>
+      <Field label="Handle" name="handle" placeholder="@yourshop" required error={submission.fieldErrors.handle} />
+      <Field
+        label="Account id (optional)"
+        name="accountId"
+        hint="The network's id for the account; the handle is used when empty."
+        error={submission.fieldErrors.accountId}
+      />
+      <Field label="Service URL" name="serviceUrl" placeholder="https://…" error={submission.fieldErrors.serviceUrl} />
+      <Field
+        label="Access token"
+        name="accessToken"
+        type="password"
+        autoComplete="off"
+        error={submission.fieldErrors.credentials ?? submission.fieldErrors['credentials.accessToken']}
+      />
+      <FormError message={submission.formError} />
+      <button className="primary" type="submit" disabled={submission.busy}>
+        Add channel
+      </button>
+    </form>
+  );
+}

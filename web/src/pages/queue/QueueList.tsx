@@ -1,0 +1,165 @@
+import { type KeyboardEvent, memo, useCallback, useMemo, useRef } from 'react';
+import type { Target } from '../../api/types.ts';
+import { PostCard } from './PostCard.tsx';
+import { usePointerReorder } from './use-pointer-reorder.ts';
+
+export interface QueueActions {
+  move(target: Target, toQueuedIndex: number): void;
+  shareNow(target: Target): void;
+  shareNext(target: Target): void;
+  edit(target: Target): void;
+  remove(target: Target): void;
+}
+
+/**
+ * A channel's upcoming posts in the order they go out. Queued posts can be dragged by their handle
+ * or moved with the keyboard (the ↑/↓ buttons, or Alt+↑/↓ on a focused post); custom-time posts
+ * keep their time.
+ */
+export function QueueList({
+  items,
+  timeZone,
+  orgId,
+  canReorder,
+  actions,
+}: {
+  items: Target[];
+  timeZone: string;
+  orgId: string;
+  canReorder: boolean;
+  actions: QueueActions;
+}) {
+  const list = useRef<HTMLOListElement>(null);
+  const queuedIds = useMemo(() => items.filter((t) => t.status === 'queued').map((t) => t.id), [items]);
+  const byId = useMemo(() => new Map(items.map((t) => [t.id, t])), [items]);
+  const onDrop = useCallback(
+    (id: string, toIndex: number) => {
+      const target = byId.get(id);
+      if (target) actions.move(target, toIndex);
+    },
+    [byId, actions],
+  );
+  const reorder = usePointerReorder(queuedIds, list, onDrop);
+
+  // While dragging, the queued posts show in their would-be order; others keep their place.
+  const shown = useMemo(() => {
+    if (!reorder.preview) return items;
+    const order = reorder.preview.map((id) => byId.get(id)!);
+    let next = 0;
+    return items.map((t) => (t.status === 'queued' ? order[next++]! : t));
+  }, [items, reorder.preview, byId]);
+
+  if (items.length === 0) return <p className="empty">Nothing queued. Write a post and add it to the queue.</p>;
+
+  return (
+    <ol className="queue-list" ref={list} aria-label="Queue">
+      {shown.map((target) => {
+        const queuedIndex = queuedIds.indexOf(target.id);
+        return (
+          <QueueRow
+            key={target.id}
+            target={target}
+            queuedIndex={queuedIndex}
+            queuedCount={queuedIds.length}
+            timeZone={timeZone}
+            orgId={orgId}
+            canReorder={canReorder && target.status === 'queued'}
+            dragging={reorder.draggingId === target.id}
+            handleProps={reorder.handleProps}
+            actions={actions}
+          />
+        );
+      })}
+    </ol>
+  );
+}
+
+const QueueRow = memo(function QueueRow({
+  target,
+  queuedIndex,
+  queuedCount,
+  timeZone,
+  orgId,
+  canReorder,
+  dragging,
+  handleProps,
+  actions,
+}: {
+  target: Target;
+  queuedIndex: number;
+  queuedCount: number;
+  timeZone: string;
+  orgId: string;
+  canReorder: boolean;
+  dragging: boolean;
+  handleProps: ReturnType<typeof usePointerReorder>['handleProps'];
+  actions: QueueActions;
+}) {
+  const onKeyDown = (event: KeyboardEvent<HTMLLIElement>) => {
+    if (!canReorder || !event.altKey) return;
+    if (event.key === 'ArrowUp' && queuedIndex > 0) {
+      event.preventDefault();
+      actions.move(target, queuedIndex - 1);
+    } else if (event.key === 'ArrowDown' && queuedIndex < queuedCount - 1) {
+      event.preventDefault();
+      actions.move(target, queuedIndex + 1);
+    }
+  };
+  const pending = target.status === 'queued' || target.status === 'scheduled';
+  return (
+    <li data-reorder-id={target.status === 'queued' ? target.id : undefined} data-target-id={target.id} onKeyDown={onKeyDown}>
+      <PostCard
+        target={target}
+        timeZone={timeZone}
+        orgId={orgId}
+        dragging={dragging}
+        handle={
+          canReorder ? (
+            <button
+              type="button"
+              className="drag-handle"
+              aria-label="Drag to reorder (or Alt+↑/↓)"
+              title="Drag to reorder"
+              {...handleProps(target.id)}
+            >
+              ⠿
+            </button>
+          ) : null
+        }
+        actions={
+          pending ? (
+            <>
+              {canReorder ? (
+                <>
+                  <button type="button" className="small" disabled={queuedIndex <= 0} onClick={() => actions.move(target, queuedIndex - 1)}>
+                    Move up
+                  </button>
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={queuedIndex >= queuedCount - 1}
+                    onClick={() => actions.move(target, queuedIndex + 1)}
+                  >
+                    Move down
+                  </button>
+                </>
+              ) : null}
+              <button type="button" className="small" onClick={() => actions.shareNow(target)}>
+                Share now
+              </button>
+              <button type="button" className="small" onClick={() => actions.shareNext(target)}>
+                Share next
+              </button>
+              <button type="button" className="small" onClick={() => actions.edit(target)}>
+                Edit
+              </button>
+              <button type="button" className="small ghost danger" onClick={() => actions.remove(target)}>
+                Delete
+              </button>
+            </>
+          ) : null
+        }
+      />
+    </li>
+  );
+});
