@@ -55,6 +55,7 @@ function startWorker(env: Env, extra: Record<string, string> = {}): ChildProcess
       PUBLISH_REQUEST_TIMEOUT_MS: '3000',
       PUBLISH_RETRY_BASE_MS: '500',
       PUBLISH_MAX_ATTEMPTS: '20',
+      SSRF_ALLOW_PRIVATE: 'true',
       ...extra,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

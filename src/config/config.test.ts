@@ -60,8 +60,12 @@ describe('loadConfig', () => {
   });
 
   it('requires a shared secret key with an external database, and PUBLIC_URL with SMTP', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/spool' })).toThrow(/SPOOL_SECRET_KEY="": is required with DATABASE_URL/);
-    expect(() => loadConfig({ SMTP_URL: 'smtp://mail:25' })).toThrow(/PUBLIC_URL="": is required with SMTP_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/spool' })).toThrow(
+      /SPOOL_SECRET_KEY="": is required with DATABASE_URL/,
+    );
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail:25' })).toThrow(
+      /PUBLIC_URL="": is required with SMTP_URL/,
+    );
     expect(loadConfig({ SPOOL_SECRET_KEY: 'b'.repeat(64) }).secretKey).toEqual(Buffer.alloc(32, 0xbb));
   });
 

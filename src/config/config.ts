@@ -84,14 +84,14 @@ export const settingsSchema = z
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     SSRF_ALLOW_PRIVATE: booleanFromEnv.default(false),
-  PUBLISH_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
-  PUBLISH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(512),
-  PUBLISH_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(250),
-  PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
-  PUBLISH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
-  PUBLISH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  X_CLIENT_ID: z.string().min(1).optional(),
-  X_CLIENT_SECRET: z.string().min(1).optional(),
+    PUBLISH_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+    PUBLISH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(512),
+    PUBLISH_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(250),
+    PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+    PUBLISH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+    PUBLISH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    X_CLIENT_ID: z.string().min(1).optional(),
+    X_CLIENT_SECRET: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     const s3 = {

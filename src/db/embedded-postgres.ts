@@ -171,7 +171,9 @@ const ownerFile = (dataDir: string) => `${dataDir}.owner`;
  * A server that holds the data directory and whose owning Spool process is alive is in use, not an
  * orphan: commands such as `spool migrate status` connect to it instead of restarting it.
  */
-async function runningServer(dataDir: string): Promise<{ pid: number; port: number; ownerPid: number } | undefined> {
+async function runningServer(
+  dataDir: string,
+): Promise<{ pid: number; port: number; ownerPid: number } | undefined> {
   const pidFile = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
   const lines = pidFile.split('\n');
   const pid = Number.parseInt(lines[0] ?? '', 10);
@@ -244,7 +246,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const running = await runningServer(dataDir);
   if (running) {
     const auth = `${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}`;
-    log.debug({ port: running.port, ownerPid: running.ownerPid }, 'using the embedded PostgreSQL of a running Spool');
+    log.debug(
+      { port: running.port, ownerPid: running.ownerPid },
+      'using the embedded PostgreSQL of a running Spool',
+    );
     return {
       url: `postgres://${auth}/${database}`,
       adminUrl: `postgres://${auth}/postgres`,

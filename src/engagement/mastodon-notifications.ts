@@ -249,7 +249,10 @@ export class MastodonNotificationFollower {
   }
 
   /** Records notifications as engagement and moves the cursor; returns the newest id seen. */
-  private async record(channelId: string, notifications: MastodonNotification[]): Promise<string | undefined> {
+  private async record(
+    channelId: string,
+    notifications: MastodonNotification[],
+  ): Promise<string | undefined> {
     if (notifications.length === 0) return undefined;
     const statusIds = new Set<string>();
     for (const n of notifications) {

@@ -24,6 +24,8 @@ export interface NetworkSettings {
   requestTimeoutMs: number;
   xClientId?: string | undefined;
   xClientSecret?: string | undefined;
+  /** Whether user-chosen servers (Mastodon instances, PDS hosts) may be private addresses. */
+  allowPrivateAddresses?: boolean;
   /** SSRF rule for user-chosen PDS hosts, and the link-card reader. */
   bluesky?: Omit<BlueskyOptions, 'timeoutMs'>;
 }
@@ -31,7 +33,10 @@ export interface NetworkSettings {
 export function createNetworkRegistry(settings: NetworkSettings): NetworkRegistry {
   return new NetworkRegistry([
     new BlueskyNetwork({ timeoutMs: settings.requestTimeoutMs, ...settings.bluesky }),
-    new MastodonNetwork({ timeoutMs: settings.requestTimeoutMs }),
+    new MastodonNetwork({
+      timeoutMs: settings.requestTimeoutMs,
+      allowPrivateAddresses: settings.allowPrivateAddresses ?? false,
+    }),
     new XNetwork({
       timeoutMs: settings.requestTimeoutMs,
       clientId: settings.xClientId,

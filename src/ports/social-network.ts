@@ -46,6 +46,11 @@ export interface OutgoingPost {
   publishedParts?: string[];
   /** The languages the post is written in (BCP 47 tags), for networks that label posts with them. */
   languages?: string[];
+  /**
+   * Per-network options chosen in the composer, keyed by network id (Mastodon's visibility,
+   * content warning and poll, a Pinterest board, a YouTube title); each adapter validates its own.
+   */
+  networkOptions?: Record<string, unknown>;
 }
 
 export type PublishOutcome =

@@ -13,6 +13,8 @@ export interface ClaimedTarget {
   needsVerification: boolean;
   firstAttemptAt: Date;
   publishedParts: string[];
+  /** Per-channel network options from the composer (post_targets.options). */
+  options: Record<string, unknown>;
   text: string;
   media: { mediaId: string; altText?: string }[];
   thread: { text: string; media?: { mediaId: string; altText?: string }[] }[];
@@ -70,7 +72,7 @@ export async function claimDueTargets(sql: Sql, limit: number, leaseMs: number):
     select cl.id, cl.post_id as "postId", cl.organization_id as "organizationId", cl.channel_id as "channelId",
            cl.attempt_id as "attemptId", cl.attempts, cl.prior_status as "priorStatus", cl.due_at as "dueAt",
            cl.needs_verification as "needsVerification", cl.attempt_started_at as "firstAttemptAt",
-           cl.published_parts as "publishedParts",
+           cl.published_parts as "publishedParts", cl.options,
            coalesce(cl.text_override, p.text) as text, coalesce(cl.media_override, p.media) as media,
            p.thread, p.author_user_id as "authorUserId",
            c.network, c.account_id as "accountId", c.handle, c.service_url as "serviceUrl",

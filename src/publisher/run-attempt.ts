@@ -266,5 +266,10 @@ async function outgoingPost(target: ClaimedTarget, media: MediaSource | undefine
   };
   const parts = [{ text: target.text, media: await load(target.media) }];
   for (const part of target.thread ?? []) parts.push({ text: part.text, media: await load(part.media) });
-  return { targetId: target.id, parts, publishedParts: target.publishedParts };
+  return {
+    targetId: target.id,
+    parts,
+    publishedParts: target.publishedParts,
+    networkOptions: { [target.network]: target.options ?? {} },
+  };
 }

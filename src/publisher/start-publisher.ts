@@ -32,6 +32,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       requestTimeoutMs: config.publisher.requestTimeoutMs,
       xClientId: config.x.clientId,
       xClientSecret: config.x.clientSecret,
+      allowPrivateAddresses: config.ssrfAllowPrivate,
       bluesky: {
         allowPrivateAddresses: config.ssrfAllowPrivate,
         linkCards: createLinkCardSource(new SsrfGuard({ allowPrivateAddresses: config.ssrfAllowPrivate })),

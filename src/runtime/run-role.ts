@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { MastodonNotificationFollower } from '../engagement/mastodon-notifications.ts';
-import { type App, buildApp } from '../http/app.ts';
+import type { App } from '../http/app.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { createMailer } from '../mail/create-mailer.ts';
@@ -77,6 +77,8 @@ export async function runRole(role: ProcessRole, config: Config, log: Logger): P
         ? { cert: await fs.readFile(config.tls.certFile), key: await fs.readFile(config.tls.keyFile) }
         : undefined;
       const blobStore = createBlobStore(config);
+      // Loaded only by roles that serve HTTP: a worker starts faster without the routes' modules.
+      const { buildApp } = await import('../http/app.ts');
       app = await buildApp(
         {
           config,

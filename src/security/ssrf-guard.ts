@@ -205,7 +205,12 @@ export class SsrfGuard {
    * POSTs to a user-supplied URL (webhooks) under the same address rules. Redirects are not
    * followed: a webhook endpoint that redirects is answered as it is.
    */
-  async post(raw: string, body: string, headers: Record<string, string>, limits: FetchLimits): Promise<GuardedResponse> {
+  async post(
+    raw: string,
+    body: string,
+    headers: Record<string, string>,
+    limits: FetchLimits,
+  ): Promise<GuardedResponse> {
     const signal = AbortSignal.timeout(limits.timeoutMs);
     const url = this.parseUrl(raw);
     const response = await this.request(url, limits, signal, { method: 'POST', body, headers });

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Registry } from 'prom-client';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { type Simulator, startSimulator } from '../../sim/server.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -111,7 +111,10 @@ export async function openTab(
     page,
     consoleErrors,
     async shot(name) {
-      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${options.prefix}-${name}.png`), fullPage: true });
+      await page.screenshot({
+        path: path.join(SCREENSHOT_DIR, `${options.prefix}-${name}.png`),
+        fullPage: true,
+      });
     },
     assertNoConsoleErrors() {
       expect(consoleErrors).toEqual([]);

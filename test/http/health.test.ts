@@ -9,9 +9,8 @@ import {
   type ReadinessReport,
 } from '../../src/runtime/readiness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { withDatabase } from '../support/global-setup.ts';
-
+import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 /** The real app on a given connection (which may point at an unmigrated or unreachable database). */
 async function appFor(sql: Sql, url = 'postgres://unused@127.0.0.1:9/unused'): Promise<App> {
@@ -38,7 +37,7 @@ describe('health checks over real HTTP', () => {
     app = await appFor(db.sql);
   });
   afterAll(async () => {
-        await db.drop();
+    await db.drop();
   });
 
   it('/livez answers 200', async () => {
@@ -69,11 +68,11 @@ describe('health checks over real HTTP', () => {
     expect(replaced.headers.get('x-request-id')).not.toBe('has spaces & /slashes');
   });
 
-  it('answers an unknown route with the error envelope', async () => {
-    const res = await fetch(`${base(app)}/no/such/thing?x=1`);
+  it('answers an unknown API route with the error envelope', async () => {
+    const res = await fetch(`${base(app)}/api/no/such/thing?x=1`);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
-      error: { code: 'route.not_found', message: 'There is no GET /no/such/thing.' },
+      error: { code: 'route.not_found', message: 'There is no GET /api/no/such/thing.' },
     });
   });
 });
@@ -94,7 +93,7 @@ describe('/readyz when the process is not ready', () => {
       expect(body.checks.database?.ok).toBe(true);
       expect(body.reasons).toEqual([expect.stringMatching(/^migrations: \d+ migration\(s\) pending/)]);
     } finally {
-            await sql.end();
+      await sql.end();
       await admin.unsafe(`drop database "${name}" with (force)`);
       await admin.end();
     }
@@ -110,7 +109,7 @@ describe('/readyz when the process is not ready', () => {
       expect(body.checks.database?.ok).toBe(false);
       expect(body.reasons[0]).toMatch(/^database: /);
     } finally {
-            await sql.end({ timeout: 1 });
+      await sql.end({ timeout: 1 });
     }
   });
 });

@@ -18,7 +18,9 @@ describe('the API reference', () => {
       paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>>;
     };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/me', '/api/auth/signup', '/api/orgs/{orgId}/webhooks']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/me', '/api/auth/signup', '/api/orgs/{orgId}/webhooks']),
+    );
     // Request schemas come through: sign-up documents its body, org routes their path parameter.
     expect(doc.paths['/api/auth/signup']?.post?.requestBody).toBeDefined();
     expect(doc.paths['/api/orgs/{orgId}/webhooks']?.get?.parameters?.map((p) => p.name)).toContain('orgId');

@@ -23,7 +23,11 @@ describe('mail over SMTP', () => {
   });
 
   it('delivers text and HTML from MAIL_FROM to a real SMTP server', async () => {
-    const config = loadConfig({ SMTP_URL: sink.url, PUBLIC_URL: 'https://spool.test', MAIL_FROM: 'Spool <noreply@spool.test>' });
+    const config = loadConfig({
+      SMTP_URL: sink.url,
+      PUBLIC_URL: 'https://spool.test',
+      MAIL_FROM: 'Spool <noreply@spool.test>',
+    });
     const mailer = createMailer(config, logger);
     expect(mailer).toBeInstanceOf(SmtpMailer);
     try {

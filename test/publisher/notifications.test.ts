@@ -31,7 +31,10 @@ describe('publishing problems reach the author', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     sink = await startSmtpSink();
-    t = await startTestApp({ db, env: { SMTP_URL: sink.url, PUBLIC_URL: 'https://spool.example' } });
+    t = await startTestApp({
+      db,
+      env: { SMTP_URL: sink.url, PUBLIC_URL: 'https://spool.example', SSRF_ALLOW_PRIVATE: 'true' },
+    });
     sim = await startSimulator();
     const log = createLogger('silent');
     jobs = await JobQueue.start(db.url, log);

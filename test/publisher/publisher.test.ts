@@ -40,6 +40,8 @@ describe('publisher', () => {
       PUBLISH_RETRY_BASE_MS: '50',
       PUBLISH_REQUEST_TIMEOUT_MS: '800',
       PUBLISH_MAX_ATTEMPTS: '5',
+      // The simulator listens on loopback, which production refuses as a user-chosen server.
+      SSRF_ALLOW_PRIVATE: 'true',
     });
     const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
     events = new BufferedPublishEvents([new NotificationSink(db.sql)], log, 20);

@@ -90,6 +90,30 @@ describe('adding posts to a queue: add, share next, share now, custom time, draf
     expect(new Set(queue.map(([text]) => text)).size).toBe(8);
   });
 
+  it('appends without moving anything: a full re-time afterwards finds every post already in its slot', async () => {
+    clock.set(NOW);
+    const channel = await createChannel(owner, { schedule: everyDay('09:00', '13:00', '17:00') });
+    await addPost(owner, channel.id, 'X', { mode: 'custom', at: '2026-10-27T09:00:00Z' });
+    for (const text of ['A', 'B', 'C']) await addPost(owner, channel.id, text);
+    clock.set('2026-10-26T14:00:00Z'); // A is due (the publisher's now); the rest still wait
+    await addPost(owner, channel.id, 'D');
+    expect(await queueOf(owner, channel.id)).toEqual([
+      ['A', '2026-10-26T13:00:00.000Z', 'queue'],
+      ['B', '2026-10-26T17:00:00.000Z', 'queue'],
+      ['X', '2026-10-27T09:00:00.000Z', 'custom'],
+      ['C', '2026-10-27T13:00:00.000Z', 'queue'],
+      ['D', '2026-10-27T17:00:00.000Z', 'queue'],
+    ]);
+    const stamps = () =>
+      t.sql`select id, due_at, updated_at from post_targets where channel_id = ${channel.id} order by id`;
+    const before = await stamps();
+    const same = await owner.client.put(`/api/orgs/${owner.orgId}/channels/${channel.id}/schedule`, {
+      days: everyDay('09:00', '13:00', '17:00'),
+    });
+    expect(same.status).toBe(200);
+    expect(await stamps()).toEqual(before);
+  });
+
   it("reads a custom local time in each channel's own zone, and an instant with its offset", async () => {
     clock.set(NOW);
     const newYork = await createChannel(owner, { timezone: 'America/New_York', schedule: everyDay('09:00') });

@@ -34,9 +34,10 @@ describe('requeue a failed post, re-buffer a published one', () => {
   it('puts a failed or unconfirmed post back at the end of the queue, forgetting its failed attempts', async () => {
     clock.set(NOW);
     const channel = await createChannel(owner, { schedule: everyDay('09:00', '13:00', '17:00') });
-    const failed = await addPost(owner, channel.id, 'failed one');
-    await addPost(owner, channel.id, 'B');
-    // As the publisher leaves it after a permanent error.
+    const failed = await addPost(owner, channel.id, 'failed one'); // Mon 13:00
+    await addPost(owner, channel.id, 'B'); // Mon 17:00
+    // At 13:30 the publisher has tried it and given up.
+    clock.set('2026-10-26T13:30:00Z');
     await t.sql`
       update post_targets set status = 'failed', attempts = 3, last_error_code = 'invalid', last_error = 'Rejected'
       where id = ${failed.id}`;
@@ -52,7 +53,7 @@ describe('requeue a failed post, re-buffer a published one', () => {
 
     const res = await owner.client.post<Target & { lastError: unknown }>(targetPath(failed, 'requeue'));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'queued', lastError: null, dueAt: '2026-10-27T09:00:00.000Z' });
+    expect(res.body).toMatchObject({ status: 'queued', lastError: null, dueAt: '2026-10-27T13:00:00.000Z' });
     const [row] = await t.sql`select attempts from post_targets where id = ${failed.id}`;
     expect(row!.attempts).toBe(0);
     expect((await queueOf(owner, channel.id)).map(([text]) => text)).toEqual(['B', 'C', 'failed one']);
@@ -61,7 +62,8 @@ describe('requeue a failed post, re-buffer a published one', () => {
     const next = await owner.client.post<Target>(targetPath(failed, 'requeue'), {
       schedule: { mode: 'next' },
     });
-    expect(next.body.dueAt).toBe('2026-10-26T13:00:00.000Z');
+    expect(next.body.dueAt).toBe('2026-10-26T17:00:00.000Z');
+    expect((await queueOf(owner, channel.id)).map(([text]) => text)).toEqual(['failed one', 'B', 'C']);
   });
 
   it('re-buffers a published post as a new post for the same channel, added to the queue; a retry with the same key does not add it twice', async () => {

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import type { Sql } from '../../src/db/connection.ts';
 import { type App, buildApp, type TlsFiles } from '../../src/http/app.ts';
+import type { JobQueue } from '../../src/jobs/job-queue.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMailer } from '../../src/mail/create-mailer.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { Mailer } from '../../src/ports/mailer.ts';
-import type { JobQueue } from '../../src/jobs/job-queue.ts';
 import { databaseCheck, migrationsCheck, Readiness } from '../../src/runtime/readiness.ts';
 import { SecretBox } from '../../src/security/secret-box.ts';
 import { createBlobStore } from '../../src/storage/local-blob-store.ts';
@@ -31,7 +31,13 @@ export interface TestApp {
  * an operator would. Pass `db` to share one database between several apps, `clock` to fix "now".
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; db?: TestDatabase; tls?: TlsFiles; clock?: Clock; jobs?: JobQueue } = {},
+  options: {
+    env?: Record<string, string>;
+    db?: TestDatabase;
+    tls?: TlsFiles;
+    clock?: Clock;
+    jobs?: JobQueue;
+  } = {},
 ): Promise<TestApp> {
   const ownDb = options.db ? undefined : await createTestDatabase();
   const db = options.db ?? ownDb!;

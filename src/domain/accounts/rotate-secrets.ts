@@ -41,19 +41,21 @@ export class SealedColumnRegistry {
  * Every encrypted column in Spool. Registrations live here, not in the owning modules, so that no
  * column is missed because its module was not imported by the process running the rotation.
  */
-export const sealedColumns = new SealedColumnRegistry().register({
-  // A channel's network tokens, sealed per channel (src/publisher/run-attempt.ts).
-  table: 'channels',
-  idColumn: 'id',
-  column: 'credentials_sealed',
-  context: (row) => `channel:${String(row.id)}`,
-}).register({
-  // A webhook's signing secret (src/domain/webhooks/webhooks.ts).
-  table: 'webhooks',
-  idColumn: 'id',
-  column: 'secret_sealed',
-  context: (row) => `webhook:${String(row.id)}`,
-});
+export const sealedColumns = new SealedColumnRegistry()
+  .register({
+    // A channel's network tokens, sealed per channel (src/publisher/run-attempt.ts).
+    table: 'channels',
+    idColumn: 'id',
+    column: 'credentials_sealed',
+    context: (row) => `channel:${String(row.id)}`,
+  })
+  .register({
+    // A webhook's signing secret (src/domain/webhooks/webhooks.ts).
+    table: 'webhooks',
+    idColumn: 'id',
+    column: 'secret_sealed',
+    context: (row) => `webhook:${String(row.id)}`,
+  });
 
 export interface ColumnRotation {
   table: string;

@@ -9,6 +9,7 @@ import {
 import { isUniqueViolation, type Sealer } from '../channels/create-channel.ts';
 import { SpoolError } from '../errors.ts';
 import { lockChannel } from '../queue/lock-channels.ts';
+import { notifyDueChanged } from '../queue/retime-queue.ts';
 
 /** The public Bluesky service, used when the person names no PDS of their own. */
 export const BLUESKY_DEFAULT_SERVICE = 'https://bsky.social';
@@ -111,6 +112,8 @@ async function saveChannel(
         credentials_sealed = ${sealed}, connection_state = 'connected', connection_error = null, updated_at = now()
       where id = ${id}
       returning ${channelColumns(tx)}`;
+    // Posts that fell due while it was disconnected go out now, not at the publisher's next idle wake.
+    await notifyDueChanged(tx, id);
     return { channel: presentChannel(row!), created: false };
   }
   const [row] = await tx<ChannelRow[]>`

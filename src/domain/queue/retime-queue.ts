@@ -1,7 +1,7 @@
 import type { TransactionSql } from '../../db/connection.ts';
 import { channelLabel } from '../channels/channel-view.ts';
 import { SpoolError } from '../errors.ts';
-import { assignQueueSlots } from '../schedule/slots.ts';
+import { assignQueueSlots, nextSlots } from '../schedule/slots.ts';
 import type { LockedChannel } from './lock-channels.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface QueueChange {
 }
 
 export interface RetimedQueue {
-  /** The slot-based targets in their new order, with their times. */
+  /** The slot-based targets placed, in order, with their times: all of them, or only the new ones appended. */
   queue: { targetId: string; dueAt: Date }[];
   /** How many rows were written. */
   written: number;
@@ -38,6 +38,75 @@ export async function retimeQueue(
   channel: LockedChannel,
   now: Date,
   change: QueueChange = {},
+): Promise<RetimedQueue> {
+  if (appendsOnly(channel, change)) {
+    const appended = await appendToQueue(
+      tx,
+      channel,
+      now,
+      change.enter!.map((e) => e.targetId),
+    );
+    if (appended) return appended;
+  }
+  return retimeWholeQueue(tx, channel, now, change);
+}
+
+function appendsOnly(channel: LockedChannel, change: QueueChange): boolean {
+  return (
+    !channel.paused &&
+    !change.includeDue &&
+    !change.dueTargetsChanged &&
+    !change.reorder &&
+    (change.pin?.length ?? 0) === 0 &&
+    (change.enter?.length ?? 0) > 0 &&
+    change.enter!.every((e) => e.position === 'end')
+  );
+}
+
+/**
+ * Adding to the end of a queue, without reading all of it. Between two changes the queue keeps its
+ * shape as time passes: the queued targets not yet due still hold the first free slots after now
+ * (the slots that went by were theirs, and custom times move only through changes, which re-time).
+ * So the new targets take the first free slots after the last queued one, exactly what re-timing
+ * the whole queue would give them, and nothing else moves. This holds because only changes made
+ * here take a waiting post out of a queue (the publisher only takes due ones) and those re-time the
+ * whole queue. A paused queue, whose due posts wait in the past, and targets already in the queue
+ * take the full path (`undefined` here).
+ */
+async function appendToQueue(
+  tx: TransactionSql,
+  channel: LockedChannel,
+  now: Date,
+  targetIds: readonly string[],
+): Promise<RetimedQueue | undefined> {
+  const [state] = await tx<{ last_due: Date | null; scheduled: Date[]; already_in_queue: boolean }[]>`
+    select
+      (select due_at from post_targets
+        where channel_id = ${channel.id} and status = 'queued' and due_at > ${now}
+        order by due_at desc, id desc limit 1) as last_due,
+      array(select due_at from post_targets
+        where channel_id = ${channel.id} and status = 'scheduled' and due_at > ${now}) as scheduled,
+      exists(select 1 from post_targets
+        where id = any(${arrayLiteral(targetIds)}::uuid[]) and status in ('queued', 'scheduled')) as already_in_queue`;
+  if (!state || state.already_in_queue) return undefined;
+  const after = state.last_due ?? now;
+  const taken = new Set(state.scheduled.map((due) => due.getTime()));
+  const slots = nextSlots(channel.schedule, after, targetIds.length, (slot) => taken.has(slot.getTime()));
+  if (slots.length < targetIds.length) throw noSlots(channel, targetIds.length);
+  const queue = targetIds.map((targetId, index) => ({ targetId, dueAt: slots[index]! }));
+  await writeTimes(
+    tx,
+    channel.id,
+    queue.map((q) => ({ ...q, status: 'queued' as const })),
+  );
+  return { queue, written: queue.length };
+}
+
+async function retimeWholeQueue(
+  tx: TransactionSql,
+  channel: LockedChannel,
+  now: Date,
+  change: QueueChange,
 ): Promise<RetimedQueue> {
   const nowMs = now.getTime();
   const rows = await tx<{ id: string; status: 'queued' | 'scheduled'; due_at: Date }[]>`
@@ -74,34 +143,41 @@ export async function retimeQueue(
   const slots = assignQueueSlots(channel.schedule, now, order.length, occupied);
   if (slots.length < order.length) throw noSlots(channel, order.length);
 
-  const ids: string[] = [];
-  const dues: string[] = [];
-  const statuses: string[] = [];
+  const changed: TimeChange[] = [];
   const queue = order.map((targetId, index) => {
     const dueAt = slots[index]!;
-    if (previousDue.get(targetId) !== dueAt.getTime()) {
-      ids.push(targetId);
-      dues.push(dueAt.toISOString());
-      statuses.push('queued');
-    }
+    if (previousDue.get(targetId) !== dueAt.getTime()) changed.push({ targetId, dueAt, status: 'queued' });
     return { targetId, dueAt };
   });
-  for (const pin of pinned) {
-    ids.push(pin.targetId);
-    dues.push(pin.dueAt.toISOString());
-    statuses.push('scheduled');
-  }
+  for (const pin of pinned) changed.push({ ...pin, status: 'scheduled' });
 
-  if (ids.length > 0) {
-    await tx`
-      update post_targets t
-      set status = u.status, due_at = u.due_at, requested_schedule = null, updated_at = now()
-      from unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(dues)}::timestamptz[], ${arrayLiteral(statuses)}::text[])
-        as u(id, due_at, status)
-      where t.id = u.id and t.channel_id = ${channel.id}`;
-  }
-  if (ids.length > 0 || change.dueTargetsChanged) await notifyDueChanged(tx, channel.id);
-  return { queue, written: ids.length };
+  await writeTimes(tx, channel.id, changed);
+  if (changed.length === 0 && change.dueTargetsChanged) await notifyDueChanged(tx, channel.id);
+  return { queue, written: changed.length };
+}
+
+interface TimeChange {
+  targetId: string;
+  dueAt: Date;
+  status: 'queued' | 'scheduled';
+}
+
+/** Writes new times (and statuses) in one statement, and wakes the publisher. */
+async function writeTimes(
+  tx: TransactionSql,
+  channelId: string,
+  changes: readonly TimeChange[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const ids = arrayLiteral(changes.map((c) => c.targetId));
+  const dues = arrayLiteral(changes.map((c) => c.dueAt.toISOString()));
+  const statuses = arrayLiteral(changes.map((c) => c.status));
+  await tx`
+    update post_targets t
+    set status = u.status, due_at = u.due_at, requested_schedule = null, updated_at = now()
+    from unnest(${ids}::uuid[], ${dues}::timestamptz[], ${statuses}::text[]) as u(id, due_at, status)
+    where t.id = u.id and t.channel_id = ${channelId}`;
+  await notifyDueChanged(tx, channelId);
 }
 
 /**

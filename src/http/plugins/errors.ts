@@ -64,14 +64,29 @@ export function registerErrorHandling(app: App): void {
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, {
+  app.setNotFoundHandler((request, reply) => answerUnknownRoute(request, reply));
+}
+
+/** Fastify's limit on one path segment of a route with parameters. */
+const MAX_SEGMENT_LENGTH = 100;
+
+/**
+ * An address no route answers. A catch-all route (the dashboard's) hides Fastify's own over-long
+ * segment error, so the same 414 is decided here for every caller.
+ */
+export function answerUnknownRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0] ?? '/';
+  if (path.split('/').some((segment) => segment.length > MAX_SEGMENT_LENGTH)) {
+    return sendError(reply, 414, {
       error: {
-        code: 'route.not_found',
-        message: `There is no ${request.method} ${request.url.split('?')[0]}.`,
+        code: 'request.url_too_long',
+        message: `A part of the address is too long (at most ${MAX_SEGMENT_LENGTH} characters between two slashes).`,
       },
-    }),
-  );
+    });
+  }
+  return sendError(reply, 404, {
+    error: { code: 'route.not_found', message: `There is no ${request.method} ${path}.` },
+  });
 }
 
 /**
@@ -94,12 +109,7 @@ export function answerFrameworkError(
       });
       return;
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      sendError(reply, 414, {
-        error: {
-          code: 'request.url_too_long',
-          message: 'A part of the address is too long (at most 100 characters between two slashes).',
-        },
-      });
+      answerUnknownRoute(request, reply);
       return;
     default:
       request.log.error({ err: error }, 'unhandled framework error');

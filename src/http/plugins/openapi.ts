@@ -26,7 +26,11 @@ export async function registerOpenApi(app: App): Promise<void> {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A personal access token or OAuth access token' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A personal access token or OAuth access token',
+          },
         },
       },
       security: [{ bearer: [] }],
@@ -35,9 +39,7 @@ export async function registerOpenApi(app: App): Promise<void> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  app.get(
-    '/api/openapi.json',
-    { config: { access: 'public' }, schema: { hide: true } },
-    async () => app.swagger(),
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
   );
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import type { App } from '../app.ts';
-import { sendError } from '../plugins/errors.ts';
+import { answerUnknownRoute, sendError } from '../plugins/errors.ts';
 
 /** Where `npm run build:web` writes the dashboard. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -49,7 +49,11 @@ export function registerDashboardRoutes(app: App, options: { dir?: string } = {}
     const cached = cache.get(file);
     if (cached && cached.mtimeMs === stat.mtimeMs) return cached;
     const body = await fs.readFile(file);
-    const loaded = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, mtimeMs: stat.mtimeMs };
+    const loaded = {
+      body,
+      etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+      mtimeMs: stat.mtimeMs,
+    };
     cache.set(file, loaded);
     return loaded;
   };
@@ -72,11 +76,7 @@ export function registerDashboardRoutes(app: App, options: { dir?: string } = {}
     },
     async (request, reply) => {
       const pathname = decodeURIComponent(request.url.split('?')[0] ?? '/');
-      if (pathname === '/api' || pathname.startsWith('/api/')) {
-        return sendError(reply, 404, {
-          error: { code: 'route.not_found', message: `There is no ${request.method} ${pathname}.` },
-        });
-      }
+      if (pathname === '/api' || pathname.startsWith('/api/')) return answerUnknownRoute(request, reply);
       const ifNoneMatch = request.headers['if-none-match'];
       // Only files inside the dashboard folder; `..` segments cannot climb out of it.
       const relative = path.normalize(pathname).replace(/^([/\\])+/, '');
@@ -96,7 +96,8 @@ export function registerDashboardRoutes(app: App, options: { dir?: string } = {}
         return sendError(reply, 503, {
           error: {
             code: 'dashboard.not_built',
-            message: 'The dashboard has not been built. Run `npm run build:web` (npm ci runs it), then reload.',
+            message:
+              'The dashboard has not been built. Run `npm run build:web` (npm ci runs it), then reload.',
           },
         });
       }

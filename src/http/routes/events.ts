@@ -85,7 +85,13 @@ function parseEvent(payload: string): TargetEvent | undefined {
   ) {
     return undefined;
   }
-  return { org: event.org, target: event.target, post: event.post, channel: event.channel, status: event.status };
+  return {
+    org: event.org,
+    target: event.target,
+    post: event.post,
+    channel: event.channel,
+    status: event.status,
+  };
 }
 
 /** Server-sent events: the organization's post target status changes, live, for the dashboard. */

@@ -45,7 +45,10 @@ function webhookUrl(config: Config) {
       message: 'must be a URL such as https://example.com/hooks/spool',
       abort: true,
     })
-    .refine((v) => /^https?:$/.test(parsed(v)!.protocol), { message: 'must start with https:// or http://', abort: true })
+    .refine((v) => /^https?:$/.test(parsed(v)!.protocol), {
+      message: 'must start with https:// or http://',
+      abort: true,
+    })
     .refine((v) => !parsed(v)!.username && !parsed(v)!.password, {
       message: 'must not contain a user name or password',
     })

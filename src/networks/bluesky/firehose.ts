@@ -193,6 +193,11 @@ export class FirehoseSubscription {
             { error: frame.error, message: frame.message },
             'the PDS event stream reported an error',
           );
+          if (frame.error === 'FutureCursor') {
+            // The PDS is behind the stored cursor (it was restored or reset): follow it from now on.
+            this.cursor = undefined;
+            lastSeq = undefined;
+          }
           continue;
         }
         if (frame.kind === 'commit') commits.push(frame.event);

@@ -40,7 +40,6 @@ export type PublishedPostState =
   | { exists: false };
 
 /** An outgoing post may carry per-network options; Mastodon's are checked by the adapter. */
-type PostWithOptions = OutgoingPost & { networkOptions?: { mastodon?: unknown } | undefined };
 
 export interface MastodonOptions {
   timeoutMs?: number;
@@ -75,7 +74,7 @@ export class MastodonNetwork implements SocialNetwork {
     const base = instanceBase(ctx);
     const blocked = blockedLiteralReason(base, this.options.allowPrivateAddresses ?? true);
     if (blocked) return { kind: 'invalid', reason: `Spool does not connect to this server: ${blocked}.` };
-    const parsed = parseMastodonOptions((post as PostWithOptions).networkOptions?.mastodon);
+    const parsed = parseMastodonOptions(post.networkOptions?.mastodon);
     if (!parsed.ok) return { kind: 'invalid', reason: parsed.reason };
     const options = parsed.options;
     const problem = precheck(post, options.poll !== undefined);

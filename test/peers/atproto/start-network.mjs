@@ -15,10 +15,10 @@
 
 import './listen-loopback.cjs'; // idempotent; also keeps a run without --require on loopback
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 

@@ -84,14 +84,19 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError(0, 'network.offline', 'Spool could not be reached. Check your connection and try again.');
+    throw new ApiError(
+      0,
+      'network.offline',
+      'Spool could not be reached. Check your connection and try again.',
+    );
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const parsed: unknown = text ? safeJson(text) : undefined;
   if (!response.ok) {
-    const envelope = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })
-      ?.error;
+    const envelope = (
+      parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
+    )?.error;
     const error = new ApiError(
       response.status,
       envelope?.code ?? 'http.error',
@@ -112,16 +117,27 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Every page of a cursor-paginated list (`items`, `nextCursor`), up to `max` items. */
-export async function allPages<T>(path: string, max = 5000, signal?: AbortSignal): Promise<T[]> {
+/**
+ * Every page of a cursor-paginated list (`items`, `nextCursor`), up to `max` items. `onPage` sees
+ * the items so far after each page, so a long list can show its start while the rest loads.
+ */
+export async function allPages<T>(
+  path: string,
+  max = 5000,
+  signal?: AbortSignal,
+  onPage?: (itemsSoFar: T[]) => void,
+): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   const join = path.includes('?') ? '&' : '?';
   do {
-    const suffix: string = cursor ? `${join}limit=100&cursor=${encodeURIComponent(cursor)}` : `${join}limit=100`;
+    const suffix: string = cursor
+      ? `${join}limit=100&cursor=${encodeURIComponent(cursor)}`
+      : `${join}limit=100`;
     const page: { items: T[]; nextCursor: string | null } = await api(`${path}${suffix}`, { signal });
     items.push(...page.items);
     cursor = page.nextCursor;
+    if (cursor && onPage && !signal?.aborted) onPage(items.slice());
   } while (cursor && items.length < max);
   return items;
 }

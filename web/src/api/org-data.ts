@@ -5,7 +5,8 @@ import type { Channel, ProfileGroup } from './types.ts';
 /** The organization's channels, loaded once per page. */
 export function useChannels(orgId: string) {
   return useResource(
-    async (signal) => (await api<{ channels: Channel[] }>(`/api/orgs/${orgId}/channels`, { signal })).channels,
+    async (signal) =>
+      (await api<{ channels: Channel[] }>(`/api/orgs/${orgId}/channels`, { signal })).channels,
     [orgId],
   );
 }

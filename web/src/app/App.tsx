@@ -1,6 +1,12 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import { closeLiveEvents } from '../live/events.ts';
+import {
+  AcceptInvitationPage,
+  ForgotPasswordPage,
+  ResetPasswordPage,
+} from '../pages/AccountRecoveryPages.tsx';
 import { SignInPage, SignUpPage } from '../pages/AuthPages.tsx';
+import CalendarPage from '../pages/CalendarPage.tsx';
 import { ChannelsPage } from '../pages/ChannelsPage.tsx';
 import { ComposerPage } from '../pages/ComposerPage.tsx';
 import { QueuePage } from '../pages/QueuePage.tsx';
@@ -8,7 +14,6 @@ import { linkHandler, navigate, useLocation } from './router.ts';
 import { SessionProvider, useSession, useSessionState } from './session.tsx';
 
 // Pages used less often load on demand, keeping the first load small.
-const CalendarPage = lazy(() => import('../pages/CalendarPage.tsx'));
 const IdeasPage = lazy(() => import('../pages/IdeasPage.tsx'));
 const SettingsPage = lazy(() => import('../pages/SettingsPage.tsx'));
 
@@ -21,6 +26,9 @@ const NAV = [
   { path: '/settings', label: 'Settings' },
 ] as const;
 
+/** Pages for signed-out visitors; a signed-in visitor is sent on to the queue. */
+const PUBLIC_PAGES = new Set(['/signin', '/signup', '/forgot-password', '/reset-password']);
+
 export function App() {
   return (
     <SessionProvider>
@@ -32,7 +40,7 @@ export function App() {
 function Root() {
   const { status } = useSessionState();
   const location = useLocation();
-  const isAuthPage = location.path === '/signin' || location.path === '/signup';
+  const isAuthPage = PUBLIC_PAGES.has(location.path);
 
   useEffect(() => {
     if (status === 'signed-out' && !isAuthPage) {
@@ -44,7 +52,12 @@ function Root() {
   }, [status, isAuthPage, location]);
 
   if (status === 'loading') return <p className="loading-page">Loading Spool…</p>;
-  if (status === 'signed-out') return location.path === '/signup' ? <SignUpPage /> : <SignInPage />;
+  if (status === 'signed-out') {
+    if (location.path === '/signup') return <SignUpPage />;
+    if (location.path === '/forgot-password') return <ForgotPasswordPage />;
+    if (location.path === '/reset-password') return <ResetPasswordPage />;
+    return <SignInPage />;
+  }
   return <Shell />;
 }
 
@@ -55,9 +68,12 @@ function Shell() {
   const section = `/${location.path.split('/')[1] ?? ''}`;
 
   // Move focus to the page on navigation so screen readers announce the new page.
+  const focusedSection = useRef(section);
   useEffect(() => {
+    if (focusedSection.current === section) return;
+    focusedSection.current = section;
     main.current?.focus({ preventScroll: true });
-  }, [section]);
+  });
 
   return (
     <div className="shell">
@@ -121,6 +137,8 @@ function Page({ path }: { path: string }) {
       return <ChannelsPage />;
     case '/settings':
       return <SettingsPage />;
+    case '/invitations':
+      return <AcceptInvitationPage />;
     default:
       return <QueuePage />;
   }

@@ -38,7 +38,13 @@ export function useLocation(): Location {
 
 /** A link that navigates without reloading the page (modified clicks still open a new tab). */
 export function linkHandler(to: string) {
-  return (event: { preventDefault(): void; metaKey: boolean; ctrlKey: boolean; shiftKey: boolean; button: number }) => {
+  return (event: {
+    preventDefault(): void;
+    metaKey: boolean;
+    ctrlKey: boolean;
+    shiftKey: boolean;
+    button: number;
+  }) => {
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
     navigate(to);

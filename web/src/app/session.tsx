@@ -19,14 +19,28 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | null>(null);
 const ORG_KEY = 'spool.org';
+const ME_KEY = 'spool.me';
+
+function cachedMe(): Me | null {
+  try {
+    const stored = sessionStorage.getItem(ME_KEY);
+    const me = stored ? (JSON.parse(stored) as Me) : null;
+    if (me) setCsrfToken(me.csrfToken);
+    return me;
+  } catch {
+    return null;
+  }
+}
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [me, setMe] = useState<Me | null>(null);
-  const [status, setStatus] = useState<SessionState['status']>('loading');
+  // The last known session of this tab lets pages start loading at once; /api/me confirms it.
+  const [me, setMe] = useState<Me | null>(cachedMe);
+  const [status, setStatus] = useState<SessionState['status']>(() => (cachedMe() ? 'signed-in' : 'loading'));
   const [orgId, setOrgId] = useState<string | null>(() => localStorage.getItem(ORG_KEY));
 
   const signedIn = useCallback((next: Me) => {
     setCsrfToken(next.csrfToken);
+    sessionStorage.setItem(ME_KEY, JSON.stringify(next));
     setMe(next);
     setStatus('signed-in');
   }, []);
@@ -35,6 +49,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       signedIn(await api<Me>('/api/me'));
     } catch {
+      sessionStorage.removeItem(ME_KEY);
       setMe(null);
       setStatus('signed-out');
     }
@@ -42,6 +57,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     whenSignedOut(() => {
+      sessionStorage.removeItem(ME_KEY);
       setMe(null);
       setStatus('signed-out');
     });
@@ -57,6 +73,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       await api('/api/auth/signout', { method: 'POST' });
     } finally {
+      sessionStorage.removeItem(ME_KEY);
       setCsrfToken(undefined);
       setMe(null);
       setStatus('signed-out');

@@ -35,7 +35,14 @@ export function SignInPage() {
         <h1 ref={heading} tabIndex={-1}>
           Sign in
         </h1>
-        <Field label="Email" name="email" type="email" autoComplete="email" required error={submission.fieldErrors.email} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          error={submission.fieldErrors.email}
+        />
         <Field
           label="Password"
           name="password"
@@ -48,6 +55,11 @@ export function SignInPage() {
         <button className="primary wide" type="submit" disabled={submission.busy}>
           {submission.busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p className="muted">
+          <a href="/forgot-password" onClick={linkHandler('/forgot-password')}>
+            Forgot your password?
+          </a>
+        </p>
         <p className="muted">
           New to Spool?{' '}
           <a href="/signup" onClick={linkHandler('/signup')}>
@@ -92,7 +104,14 @@ export function SignUpPage() {
         </p>
         <h1>Create your account</h1>
         <Field label="Your name" name="name" autoComplete="name" error={submission.fieldErrors.name} />
-        <Field label="Email" name="email" type="email" autoComplete="email" required error={submission.fieldErrors.email} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          error={submission.fieldErrors.email}
+        />
         <Field
           label="Password"
           name="password"

@@ -5,12 +5,12 @@ import type { Target } from '../api/types.ts';
 import { navigate } from '../app/router.ts';
 import { useSession } from '../app/session.tsx';
 import { useLiveEvents } from '../live/events.ts';
-import { FormError, useSubmission } from '../ui/forms.tsx';
 import { STATUS_LABELS } from '../ui/format.ts';
+import { FormError, useSubmission } from '../ui/forms.tsx';
 import { channelName } from '../ui/networks.ts';
 import { useResource } from '../ui/use-resource.ts';
 import { addDays, localParts, viewDays } from './calendar/calendar-dates.ts';
-import { type CalendarItem, CalendarGrid } from './calendar/MonthGrid.tsx';
+import { CalendarGrid, type CalendarItem } from './calendar/MonthGrid.tsx';
 
 const STATUS_FILTERS = ['pending', 'sent', 'failed', 'drafts', 'awaiting_approval'] as const;
 
@@ -31,7 +31,11 @@ export default function CalendarPage() {
   const query = new URLSearchParams({ from, to });
   for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
   const posts = useResource(
-    (signal) => allPages<Target>(`/api/orgs/${org.id}/calendar?${query}`, 10_000, signal),
+    (signal) =>
+      allPages<Target>(`/api/orgs/${org.id}/calendar?${query}`, 10_000, signal, (items) => {
+        // The first page at once; re-rendering for every page would only delay the rest.
+        if (items.length <= 100) posts.set(() => items);
+      }),
     [org.id, query.toString()],
   );
   useLiveEvents(org.id, () => void posts.reload());
@@ -42,7 +46,7 @@ export default function CalendarPage() {
     for (const target of posts.data ?? []) {
       if (!target.dueAt && !target.publishedAt) continue;
       const channel = channelById.get(target.channelId);
-      const { day, time } = localParts((target.dueAt ?? target.publishedAt)!, channel?.timezone ?? "UTC");
+      const { day, time } = localParts((target.dueAt ?? target.publishedAt)!, channel?.timezone ?? 'UTC');
       const list = map.get(day);
       const item = { target, channel, day, time };
       if (list) list.push(item);
@@ -57,7 +61,13 @@ export default function CalendarPage() {
       // Show it on the new day at once; the server's answer replaces it.
       posts.set((list) =>
         list?.map((t) =>
-          t.id === target.id ? { ...t, dueAt: localToIsoGuess(localTime, item), status: t.status === 'queued' ? 'scheduled' : t.status } : t,
+          t.id === target.id
+            ? {
+                ...t,
+                dueAt: localToIsoGuess(localTime, item),
+                status: t.status === 'queued' ? 'scheduled' : t.status,
+              }
+            : t,
         ),
       );
       await submission.run(() =>
@@ -70,11 +80,16 @@ export default function CalendarPage() {
     },
     [org.id, posts, submission],
   );
-  const onMove = useCallback((item: CalendarItem, day: string) => void reschedule(item, `${day}T${item.time}`), [reschedule]);
+  const onMove = useCallback(
+    (item: CalendarItem, day: string) => void reschedule(item, `${day}T${item.time}`),
+    [reschedule],
+  );
 
   const step = (direction: number) =>
     setAnchor((current) =>
-      view === 'month' ? new Date(current.getFullYear(), current.getMonth() + direction, 1) : addDays(current, 7 * direction),
+      view === 'month'
+        ? new Date(current.getFullYear(), current.getMonth() + direction, 1)
+        : addDays(current, 7 * direction),
     );
   const title =
     view === 'month'
@@ -85,9 +100,7 @@ export default function CalendarPage() {
     <div className="calendar-page">
       <div className="page-head">
         <h1>Calendar</h1>
-        <span className="muted" role="status">
-          {posts.loading ? 'Loading…' : `${posts.data?.length ?? 0} posts`}
-        </span>
+        <output className="muted">{posts.loading ? 'Loading…' : `${posts.data?.length ?? 0} posts`}</output>
       </div>
       <div className="calendar-toolbar">
         <button type="button" onClick={() => step(-1)} aria-label="Previous">
@@ -100,18 +113,23 @@ export default function CalendarPage() {
         <button type="button" onClick={() => setAnchor(new Date())}>
           Today
         </button>
-        <div className="button-row" role="group" aria-label="View">
+        <fieldset className="button-row plain">
+          <legend className="sr-only">View</legend>
           <button type="button" aria-pressed={view === 'month'} onClick={() => setView('month')}>
             Month
           </button>
           <button type="button" aria-pressed={view === 'week'} onClick={() => setView('week')}>
             Week
           </button>
-        </div>
+        </fieldset>
         <label className="sr-only" htmlFor="cal-channel">
           Channel
         </label>
-        <select id="cal-channel" value={filters.channelId} onChange={(e) => setFilters({ ...filters, channelId: e.target.value })}>
+        <select
+          id="cal-channel"
+          value={filters.channelId}
+          onChange={(e) => setFilters({ ...filters, channelId: e.target.value })}
+        >
           <option value="">All channels</option>
           {channels.data?.map((c) => (
             <option key={c.id} value={c.id}>
@@ -122,7 +140,11 @@ export default function CalendarPage() {
         <label className="sr-only" htmlFor="cal-group">
           Group
         </label>
-        <select id="cal-group" value={filters.groupId} onChange={(e) => setFilters({ ...filters, groupId: e.target.value })}>
+        <select
+          id="cal-group"
+          value={filters.groupId}
+          onChange={(e) => setFilters({ ...filters, groupId: e.target.value })}
+        >
           <option value="">All groups</option>
           {groups.data?.map((g) => (
             <option key={g.id} value={g.id}>
@@ -133,7 +155,11 @@ export default function CalendarPage() {
         <label className="sr-only" htmlFor="cal-status">
           Status
         </label>
-        <select id="cal-status" value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value })}>
+        <select
+          id="cal-status"
+          value={filters.status}
+          onChange={(e) => setFilters({ ...filters, status: e.target.value })}
+        >
           <option value="">Any status</option>
           {STATUS_FILTERS.map((s) => (
             <option key={s} value={s}>
@@ -154,10 +180,21 @@ export default function CalendarPage() {
           }}
         />
       </div>
-      <FormError message={submission.formError ?? posts.error ?? (Object.values(submission.fieldErrors)[0] || null)} />
+      <FormError
+        message={submission.formError ?? posts.error ?? (Object.values(submission.fieldErrors)[0] || null)}
+      />
       {open ? <PostDetails item={open} onClose={() => setOpen(null)} onReschedule={reschedule} /> : null}
-      <CalendarGrid days={days} month={anchor.getMonth()} byDay={byDay} view={view} onMove={onMove} onOpen={setOpen} />
-      <p className="muted">Drag a post to another day to move it (it keeps its time of day); open a post to pick an exact time.</p>
+      <CalendarGrid
+        days={days}
+        month={anchor.getMonth()}
+        byDay={byDay}
+        view={view}
+        onMove={onMove}
+        onOpen={setOpen}
+      />
+      <p className="muted">
+        Drag a post to another day to move it (it keeps its time of day); open a post to pick an exact time.
+      </p>
     </div>
   );
 }
@@ -188,7 +225,12 @@ function PostDetails({
       {movable ? (
         <form className="inline-form" onSubmit={submit}>
           <label htmlFor="cal-move">Move to ({item.channel?.timezone ?? 'UTC'})</label>
-          <input id="cal-move" type="datetime-local" value={localTime} onChange={(e) => setLocalTime(e.target.value)} />
+          <input
+            id="cal-move"
+            type="datetime-local"
+            value={localTime}
+            onChange={(e) => setLocalTime(e.target.value)}
+          />
           <button type="submit" className="primary">
             Move
           </button>
@@ -208,7 +250,8 @@ function PostDetails({
 
 /** Places the post on its new day for display until the server answers with the exact instant. */
 function localToIsoGuess(localTime: string, item: CalendarItem): string {
-  const shiftDays = (Date.parse(`${localTime.slice(0, 10)}T00:00Z`) - Date.parse(`${item.day}T00:00Z`)) / 86_400_000;
+  const shiftDays =
+    (Date.parse(`${localTime.slice(0, 10)}T00:00Z`) - Date.parse(`${item.day}T00:00Z`)) / 86_400_000;
   const base = new Date(item.target.dueAt ?? item.target.publishedAt ?? Date.now());
   return new Date(base.getTime() + shiftDays * 86_400_000).toISOString();
 }

@@ -64,7 +64,12 @@ export function ChannelsPage() {
           }
         />
       ) : null}
-      <GroupsPanel orgId={org.id} channels={channels.data ?? []} groups={groups} canManage={abilities.manageChannels} />
+      <GroupsPanel
+        orgId={org.id}
+        channels={channels.data ?? []}
+        groups={groups}
+        canManage={abilities.manageChannels}
+      />
     </div>
   );
 }
@@ -112,7 +117,11 @@ function ChannelCard({
           </p>
         </div>
         <div className="badges">
-          {channel.paused ? <span className="badge warn">Paused</span> : <span className="badge ok">Active</span>}
+          {channel.paused ? (
+            <span className="badge warn">Paused</span>
+          ) : (
+            <span className="badge ok">Active</span>
+          )}
           {channel.connectionState !== 'connected' ? (
             <span className="badge danger" title={channel.connectionError ?? undefined}>
               {channel.connectionState === 'needs_reconnect' ? 'Reconnect needed' : 'Disconnected'}
@@ -122,7 +131,11 @@ function ChannelCard({
       </div>
       {channel.connectionError ? <p className="form-error">{channel.connectionError}</p> : null}
       <div className="button-row">
-        <a className="button" href={`/queue?channel=${channel.id}`} onClick={linkHandler(`/queue?channel=${channel.id}`)}>
+        <a
+          className="button"
+          href={`/queue?channel=${channel.id}`}
+          onClick={linkHandler(`/queue?channel=${channel.id}`)}
+        >
           Open queue
         </a>
         {canManage ? (
@@ -144,12 +157,18 @@ function ChannelCard({
         <div className="channel-settings">
           <div className="field">
             <label htmlFor={`tz-${channel.id}`}>Time zone</label>
-            <select id={`tz-${channel.id}`} value={channel.timezone} onChange={(e) => void setTimezone(e.target.value)}>
-              {(TIME_ZONES.includes(channel.timezone) ? TIME_ZONES : [channel.timezone, ...TIME_ZONES]).map((zone) => (
-                <option key={zone} value={zone}>
-                  {zone}
-                </option>
-              ))}
+            <select
+              id={`tz-${channel.id}`}
+              value={channel.timezone}
+              onChange={(e) => void setTimezone(e.target.value)}
+            >
+              {(TIME_ZONES.includes(channel.timezone) ? TIME_ZONES : [channel.timezone, ...TIME_ZONES]).map(
+                (zone) => (
+                  <option key={zone} value={zone}>
+                    {zone}
+                  </option>
+                ),
+              )}
             </select>
           </div>
           <ScheduleEditor key={channel.timezone} orgId={orgId} channel={channel} onSaved={onChanged} />

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
-import { api, ApiError } from '../api/client.ts';
+import { ApiError, api } from '../api/client.ts';
 import { useChannels, useGroups } from '../api/org-data.ts';
 import type { Channel, Idea, Media, Post } from '../api/types.ts';
 import { linkHandler, useLocation } from '../app/router.ts';
@@ -9,7 +9,8 @@ import { channelName } from '../ui/networks.ts';
 import { ChannelPicker } from './composer/ChannelPicker.tsx';
 import { MediaPicker } from './composer/MediaPicker.tsx';
 import { type ScheduleMode, SchedulePicker, scheduleBody } from './composer/SchedulePicker.tsx';
-import { type AttachedMedia, type ChannelCheck, checkForNetwork } from './composer/validation.ts';
+import { useNetworkRules } from './composer/use-network-rules.ts';
+import type { AttachedMedia, ChannelCheck } from './composer/validation.ts';
 
 interface Draft {
   text: string;
@@ -48,14 +49,26 @@ export function ComposerPage() {
     () => (channels.data ?? []).filter((channel) => draft.selected.has(channel.id)),
     [channels.data, draft.selected],
   );
+  const rules = useNetworkRules();
   const checks = useMemo(() => {
     const result = new Map<string, ChannelCheck | null>();
     for (const channel of chosen) {
-      result.set(channel.id, checkForNetwork(channel.network, draft.overrides[channel.id] ?? draft.text, draft.media, draft.title));
+      result.set(
+        channel.id,
+        rules
+          ? rules.checkForNetwork(
+              channel.network,
+              draft.overrides[channel.id] ?? draft.text,
+              draft.media,
+              draft.title,
+            )
+          : null,
+      );
     }
     return result;
-  }, [chosen, draft]);
-  const blocking = [...checks.values()].some((check) => (check?.problems.length ?? 0) > 0) && mode !== 'draft';
+  }, [chosen, draft, rules]);
+  const blocking =
+    [...checks.values()].some((check) => (check?.problems.length ?? 0) > 0) && mode !== 'draft';
 
   const update = (change: Partial<Draft>) => {
     setDone(null);
@@ -84,7 +97,8 @@ export function ComposerPage() {
           },
         });
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'post.invalid') setServerProblems(problemsByChannel(error));
+        if (error instanceof ApiError && error.code === 'post.invalid')
+          setServerProblems(problemsByChannel(error));
         throw error;
       }
     });
@@ -100,7 +114,13 @@ export function ComposerPage() {
   const activeChannel = chosen.find((c) => c.id === tab);
   const activeText = activeChannel ? (draft.overrides[activeChannel.id] ?? draft.text) : draft.text;
   const submitLabel =
-    mode === 'draft' ? 'Save draft' : !abilities.publish ? 'Request approval' : editing ? 'Save changes' : labelFor(mode);
+    mode === 'draft'
+      ? 'Save draft'
+      : !abilities.publish
+        ? 'Request approval'
+        : editing
+          ? 'Save changes'
+          : labelFor(mode);
 
   return (
     <div className="composer">
@@ -158,7 +178,8 @@ export function ComposerPage() {
               readOnly={Boolean(activeChannel) && draft.overrides[activeChannel?.id ?? ''] === undefined}
               aria-invalid={submission.fieldErrors.text ? true : undefined}
               onChange={(event) => {
-                if (activeChannel) update({ overrides: { ...draft.overrides, [activeChannel.id]: event.target.value } });
+                if (activeChannel)
+                  update({ overrides: { ...draft.overrides, [activeChannel.id]: event.target.value } });
                 else update({ text: event.target.value });
               }}
             />
@@ -168,13 +189,19 @@ export function ComposerPage() {
               </p>
             ) : null}
           </div>
-          <ChannelChecks channels={activeChannel ? [activeChannel] : chosen} checks={checks} server={serverProblems} />
+          <ChannelChecks
+            channels={activeChannel ? [activeChannel] : chosen}
+            checks={checks}
+            server={serverProblems}
+          />
         </div>
         <MediaPicker orgId={org.id} media={draft.media} onChange={(media) => update({ media })} />
         <SchedulePicker
           mode={mode}
           localTime={localTime}
-          modes={editing ? ['keep', 'queue', 'next', 'now', 'custom'] : ['queue', 'next', 'now', 'custom', 'draft']}
+          modes={
+            editing ? ['keep', 'queue', 'next', 'now', 'custom'] : ['queue', 'next', 'now', 'custom', 'draft']
+          }
           error={submission.fieldErrors['schedule.localTime'] ?? submission.fieldErrors.schedule}
           onChange={(nextMode, nextTime) => {
             setMode(nextMode);
@@ -187,7 +214,11 @@ export function ComposerPage() {
         <FormError message={submission.formError} />
         {done ? <Confirmation post={done} /> : null}
         <div className="actions sticky-actions">
-          <button className="primary" type="submit" disabled={submission.busy || blocking || chosen.length === 0}>
+          <button
+            className="primary"
+            type="submit"
+            disabled={submission.busy || blocking || chosen.length === 0}
+          >
             {submission.busy ? 'Saving…' : submitLabel}
           </button>
           {blocking ? <span className="muted">Fix the problems above first.</span> : null}
@@ -197,7 +228,15 @@ export function ComposerPage() {
   );
 }
 
-function OverrideControls({ channel, customised, onToggle }: { channel: Channel; customised: boolean; onToggle(on: boolean): void }) {
+function OverrideControls({
+  channel,
+  customised,
+  onToggle,
+}: {
+  channel: Channel;
+  customised: boolean;
+  onToggle(on: boolean): void;
+}) {
   return (
     <label className="toggle">
       <input type="checkbox" checked={customised} onChange={(event) => onToggle(event.target.checked)} />
@@ -258,7 +297,14 @@ function Confirmation({ post }: { post: Post }) {
 }
 
 function labelFor(mode: ScheduleMode): string {
-  return { queue: 'Add to queue', next: 'Share next', now: 'Share now', custom: 'Schedule', draft: 'Save draft', keep: 'Save' }[mode];
+  return {
+    queue: 'Add to queue',
+    next: 'Share next',
+    now: 'Share now',
+    custom: 'Schedule',
+    draft: 'Save draft',
+    keep: 'Save',
+  }[mode];
 }
 
 function defaultLocalTime(): string {
@@ -282,7 +328,10 @@ function problemsByChannel(error: ApiError): Record<string, string[]> {
   return Object.fromEntries(channels.map((c) => [c.channelId, c.problems.map((p) => p.message)]));
 }
 
-async function mediaFacts(orgId: string, items: { mediaId: string; altText?: string }[]): Promise<AttachedMedia[]> {
+async function mediaFacts(
+  orgId: string,
+  items: { mediaId: string; altText?: string }[],
+): Promise<AttachedMedia[]> {
   return Promise.all(
     items.map(async (item) => {
       const media = await api<Media>(`/api/orgs/${orgId}/media/${item.mediaId}`);
@@ -301,7 +350,8 @@ async function mediaFacts(orgId: string, items: { mediaId: string; altText?: str
 async function loadPost(orgId: string, postId: string): Promise<Draft> {
   const post = await api<Post>(`/api/orgs/${orgId}/posts/${postId}`);
   const overrides: Record<string, string> = {};
-  for (const target of post.targets) if (target.textOverride !== null) overrides[target.channelId] = target.textOverride;
+  for (const target of post.targets)
+    if (target.textOverride !== null) overrides[target.channelId] = target.textOverride;
   return {
     text: post.text,
     title: post.title,
@@ -313,7 +363,12 @@ async function loadPost(orgId: string, postId: string): Promise<Draft> {
 
 async function loadIdea(orgId: string, ideaId: string): Promise<Draft> {
   const idea = await api<Idea>(`/api/orgs/${orgId}/ideas/${ideaId}`);
-  return { ...EMPTY, text: idea.text || idea.title, title: idea.title, media: await mediaFacts(orgId, idea.media) };
+  return {
+    ...EMPTY,
+    text: idea.text || idea.title,
+    title: idea.title,
+    media: await mediaFacts(orgId, idea.media),
+  };
 }
 
 /** Saves an edited post: the shared content, each channel's text, then the time if it changed. */
@@ -326,7 +381,10 @@ async function saveEdit(
   localTime: string,
 ): Promise<Post> {
   const base = `/api/orgs/${orgId}/posts/${postId}`;
-  const post = await api<Post>(base, { method: 'PATCH', body: { text: draft.text, title: draft.title, media } });
+  const post = await api<Post>(base, {
+    method: 'PATCH',
+    body: { text: draft.text, title: draft.title, media },
+  });
   for (const target of post.targets) {
     const override = draft.overrides[target.channelId] ?? null;
     const schedule = mode === 'keep' ? undefined : scheduleBody(mode, localTime);

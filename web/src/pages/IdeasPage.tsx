@@ -1,4 +1,4 @@
-import { type FormEvent, type PointerEvent as ReactPointerEvent, useRef, useState } from 'react';
+import { type FormEvent, type PointerEvent as ReactPointerEvent, useRef } from 'react';
 import { api } from '../api/client.ts';
 import type { Idea, IdeaColumn } from '../api/types.ts';
 import { navigate } from '../app/router.ts';
@@ -18,16 +18,26 @@ interface Board {
 export default function IdeasPage() {
   const { org } = useSession();
   const base = `/api/orgs/${org.id}`;
-  const board = useResource<Board>(async (signal) => {
-    const [columns, ideas] = await Promise.all([
-      api<{ columns: IdeaColumn[] }>(`${base}/idea-columns`, { signal }),
-      api<{ ideas: Idea[] }>(`${base}/ideas`, { signal }),
-    ]);
-    return { columns: columns.columns, ideas: ideas.ideas };
-  }, [org.id]);
+  const board = useResource<Board>(
+    async (signal) => {
+      const [columns, ideas] = await Promise.all([
+        api<{ columns: IdeaColumn[] }>(`${base}/idea-columns`, { signal }),
+        api<{ ideas: Idea[] }>(`${base}/ideas`, { signal }),
+      ]);
+      return { columns: columns.columns, ideas: ideas.ideas };
+    },
+    [org.id],
+  );
   const submission = useSubmission();
   const boardRef = useRef<HTMLDivElement>(null);
-  const drag = useRef<{ idea: Idea; x: number; y: number; moved: boolean; source: HTMLElement; marker: HTMLElement | null } | null>(null);
+  const drag = useRef<{
+    idea: Idea;
+    x: number;
+    y: number;
+    moved: boolean;
+    source: HTMLElement;
+    marker: HTMLElement | null;
+  } | null>(null);
 
   const move = async (idea: Idea, columnId: string, position: number) => {
     // Show the move at once; the server's order replaces it.
@@ -54,13 +64,25 @@ export default function IdeasPage() {
       const rect = card.getBoundingClientRect();
       return y < rect.top + rect.height / 2;
     });
-    return { column, columnId: column.dataset.columnId!, position: index < 0 ? cards.length : index, before: cards[index] ?? null };
+    return {
+      column,
+      columnId: column.dataset.columnId!,
+      position: index < 0 ? cards.length : index,
+      before: cards[index] ?? null,
+    };
   };
 
   const pointer = {
     onPointerDown(event: ReactPointerEvent<HTMLElement>, idea: Idea) {
       if (event.button !== 0 || (event.target as HTMLElement).closest('button, a, input')) return;
-      drag.current = { idea, x: event.clientX, y: event.clientY, moved: false, source: event.currentTarget, marker: null };
+      drag.current = {
+        idea,
+        x: event.clientX,
+        y: event.clientY,
+        moved: false,
+        source: event.currentTarget,
+        marker: null,
+      };
       event.currentTarget.setPointerCapture(event.pointerId);
     },
     onPointerMove(event: ReactPointerEvent<HTMLElement>) {
@@ -101,12 +123,19 @@ export default function IdeasPage() {
         <h1>Ideas</h1>
       </div>
       <NewIdea base={base} firstColumn={columns[0]?.id} onCreated={() => void board.reload()} />
-      <FormError message={submission.formError ?? board.error ?? (Object.values(submission.fieldErrors)[0] || null)} />
+      <FormError
+        message={submission.formError ?? board.error ?? (Object.values(submission.fieldErrors)[0] || null)}
+      />
       <div className="board" ref={boardRef}>
         {columns.map((column, columnIndex) => {
           const ideas = ideasOf(column.id);
           return (
-            <section key={column.id} className="column" data-column-id={column.id} aria-labelledby={`col-${column.id}`}>
+            <section
+              key={column.id}
+              className="column"
+              data-column-id={column.id}
+              aria-labelledby={`col-${column.id}`}
+            >
               <h2 id={`col-${column.id}`}>
                 {column.name} <span className="muted">{ideas.length}</span>
               </h2>
@@ -124,19 +153,47 @@ export default function IdeasPage() {
                     {idea.text ? <p className="post-text">{idea.text}</p> : null}
                     {idea.tags.length > 0 ? <p className="muted">#{idea.tags.join(' #')}</p> : null}
                     <div className="post-actions">
-                      <button type="button" className="small primary" onClick={() => navigate(`/compose?idea=${idea.id}`)}>
+                      <button
+                        type="button"
+                        className="small primary"
+                        onClick={() => navigate(`/compose?idea=${idea.id}`)}
+                      >
                         Open in composer
                       </button>
-                      <button type="button" className="small" aria-label={`Move "${idea.title || idea.text}" up`} disabled={index === 0} onClick={() => void move(idea, column.id, index - 1)}>
+                      <button
+                        type="button"
+                        className="small"
+                        aria-label={`Move "${idea.title || idea.text}" up`}
+                        disabled={index === 0}
+                        onClick={() => void move(idea, column.id, index - 1)}
+                      >
                         ↑
                       </button>
-                      <button type="button" className="small" aria-label={`Move "${idea.title || idea.text}" down`} disabled={index === ideas.length - 1} onClick={() => void move(idea, column.id, index + 1)}>
+                      <button
+                        type="button"
+                        className="small"
+                        aria-label={`Move "${idea.title || idea.text}" down`}
+                        disabled={index === ideas.length - 1}
+                        onClick={() => void move(idea, column.id, index + 1)}
+                      >
                         ↓
                       </button>
-                      <button type="button" className="small" aria-label={`Move "${idea.title || idea.text}" to the previous column`} disabled={columnIndex === 0} onClick={() => void move(idea, columns[columnIndex - 1]!.id, 0)}>
+                      <button
+                        type="button"
+                        className="small"
+                        aria-label={`Move "${idea.title || idea.text}" to the previous column`}
+                        disabled={columnIndex === 0}
+                        onClick={() => void move(idea, columns[columnIndex - 1]!.id, 0)}
+                      >
                         ←
                       </button>
-                      <button type="button" className="small" aria-label={`Move "${idea.title || idea.text}" to the next column`} disabled={columnIndex === columns.length - 1} onClick={() => void move(idea, columns[columnIndex + 1]!.id, 0)}>
+                      <button
+                        type="button"
+                        className="small"
+                        aria-label={`Move "${idea.title || idea.text}" to the next column`}
+                        disabled={columnIndex === columns.length - 1}
+                        onClick={() => void move(idea, columns[columnIndex + 1]!.id, 0)}
+                      >
                         →
                       </button>
                     </div>
@@ -151,12 +208,23 @@ export default function IdeasPage() {
   );
 }
 
-function NewIdea({ base, firstColumn, onCreated }: { base: string; firstColumn: string | undefined; onCreated(): void }) {
+function NewIdea({
+  base,
+  firstColumn,
+  onCreated,
+}: {
+  base: string;
+  firstColumn: string | undefined;
+  onCreated(): void;
+}) {
   const submission = useSubmission();
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
-    const tags = formText(form, 'tags').split(/[,\s]+/).map((t) => t.replace(/^#/, '')).filter(Boolean);
+    const tags = formText(form, 'tags')
+      .split(/[,\s]+/)
+      .map((t) => t.replace(/^#/, ''))
+      .filter(Boolean);
     const created = await submission.run(() =>
       api<Idea>(`${base}/ideas`, {
         body: {

@@ -51,7 +51,12 @@ export function QueuePage() {
         <label htmlFor="queue-channel" className="sr-only">
           Channel
         </label>
-        <select id="queue-channel" className="channel-select" value={channel.id} onChange={(e) => go(e.target.value, tab)}>
+        <select
+          id="queue-channel"
+          className="channel-select"
+          value={channel.id}
+          onChange={(e) => go(e.target.value, tab)}
+        >
           {channels.data.map((c) => (
             <option key={c.id} value={c.id}>
               {channelName(c)}
@@ -80,10 +85,23 @@ export function QueuePage() {
             New post
           </a>
         </div>
-        {channel.paused ? <PausedBanner orgId={org.id} channel={channel} canResume={abilities.publish} onResumed={() => void channels.reload()} /> : null}
+        {channel.paused ? (
+          <PausedBanner
+            orgId={org.id}
+            channel={channel}
+            canResume={abilities.publish}
+            onResumed={() => void channels.reload()}
+          />
+        ) : null}
         <div className="tabs" role="tablist" aria-label="Posts">
           {TABS.map((t) => (
-            <button key={t.id} type="button" role="tab" aria-selected={t.id === tab} onClick={() => go(channel.id, t.id)}>
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              aria-selected={t.id === tab}
+              onClick={() => go(channel.id, t.id)}
+            >
               {t.label}
             </button>
           ))}
@@ -100,7 +118,17 @@ export function QueuePage() {
   );
 }
 
-function PausedBanner({ orgId, channel, canResume, onResumed }: { orgId: string; channel: Channel; canResume: boolean; onResumed(): void }) {
+function PausedBanner({
+  orgId,
+  channel,
+  canResume,
+  onResumed,
+}: {
+  orgId: string;
+  channel: Channel;
+  canResume: boolean;
+  onResumed(): void;
+}) {
   const submission = useSubmission();
   return (
     <div className="notice warn" role="status">
@@ -110,7 +138,9 @@ function PausedBanner({ orgId, channel, canResume, onResumed }: { orgId: string;
           type="button"
           className="small"
           onClick={() =>
-            void submission.run(() => api(`/api/orgs/${orgId}/channels/${channel.id}/resume`, { method: 'POST' })).then(onResumed)
+            void submission
+              .run(() => api(`/api/orgs/${orgId}/channels/${channel.id}/resume`, { method: 'POST' }))
+              .then(onResumed)
           }
         >
           Resume
@@ -129,9 +159,22 @@ function LiveOtherTab(props: { orgId: string; channel: Channel; tab: OtherTab; c
   return <OtherTabList {...props} version={version} />;
 }
 
-function ChannelQueue({ orgId, channel, canPublish }: { orgId: string; channel: Channel; canPublish: boolean }) {
+function ChannelQueue({
+  orgId,
+  channel,
+  canPublish,
+}: {
+  orgId: string;
+  channel: Channel;
+  canPublish: boolean;
+}) {
   const queue = useResource(
-    (signal) => allPages<Target>(`/api/orgs/${orgId}/channels/${channel.id}/queue`, 5000, signal),
+    // The first page shows as soon as it arrives; the rest of a long queue follows.
+    (signal) =>
+      allPages<Target>(`/api/orgs/${orgId}/channels/${channel.id}/queue`, 5000, signal, (items) => {
+        // The first page at once; re-rendering for every page would only delay the rest.
+        if (items.length <= 100 && !queue.data) queue.set(() => items);
+      }),
     [orgId, channel.id],
   );
   const submission = useSubmission();
@@ -153,11 +196,14 @@ function ChannelQueue({ orgId, channel, canPublish }: { orgId: string; channel: 
       if (!known) return current;
       return [{ ...known, status: event.status }, ...current.filter((t) => t.id !== event.target)];
     });
-    void api<Post>(`/api/orgs/${orgId}/posts/${event.post}`).then((post) => {
-      const fresh = post.targets.find((t) => t.id === event.target);
-      if (!fresh) return;
-      setRecent((current) => [fresh, ...current.filter((t) => t.id !== fresh.id)]);
-    }, () => undefined);
+    void api<Post>(`/api/orgs/${orgId}/posts/${event.post}`).then(
+      (post) => {
+        const fresh = post.targets.find((t) => t.id === event.target);
+        if (!fresh) return;
+        setRecent((current) => [fresh, ...current.filter((t) => t.id !== fresh.id)]);
+      },
+      () => undefined,
+    );
   });
 
   // A reload answered just before a post was claimed must not bring it back into the queue.
@@ -186,12 +232,24 @@ function ChannelQueue({ orgId, channel, canPublish }: { orgId: string; channel: 
           let next = 0;
           return items.map((t) => (t.status === 'queued' ? queued[next++]! : t));
         });
-        void act(() => api(`${base}/channels/${channel.id}/queue/reorder`, { body: { targetId: target.id, index } }));
+        void act(() =>
+          api(`${base}/channels/${channel.id}/queue/reorder`, { body: { targetId: target.id, index } }),
+        );
       },
       shareNow: (target) =>
-        void act(() => api(`${base}/posts/${target.postId}/targets/${target.id}`, { method: 'PATCH', body: { schedule: { mode: 'now' } } })),
+        void act(() =>
+          api(`${base}/posts/${target.postId}/targets/${target.id}`, {
+            method: 'PATCH',
+            body: { schedule: { mode: 'now' } },
+          }),
+        ),
       shareNext: (target) =>
-        void act(() => api(`${base}/posts/${target.postId}/targets/${target.id}`, { method: 'PATCH', body: { schedule: { mode: 'next' } } })),
+        void act(() =>
+          api(`${base}/posts/${target.postId}/targets/${target.id}`, {
+            method: 'PATCH',
+            body: { schedule: { mode: 'next' } },
+          }),
+        ),
       edit: (target) => navigate(`/compose?post=${target.postId}`),
       remove(target) {
         if (!window.confirm('Delete this post from this channel?')) return;
@@ -218,7 +276,13 @@ function ChannelQueue({ orgId, channel, canPublish }: { orgId: string; channel: 
         </section>
       ) : null}
       {queue.data ? (
-        <QueueList items={upcoming} timeZone={channel.timezone} orgId={orgId} canReorder={canPublish} actions={actions} />
+        <QueueList
+          items={upcoming}
+          timeZone={channel.timezone}
+          orgId={orgId}
+          canReorder={canPublish}
+          actions={actions}
+        />
       ) : (
         <p className="muted">Loading the queue…</p>
       )}

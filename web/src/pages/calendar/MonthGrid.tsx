@@ -36,13 +36,25 @@ export function CalendarGrid({
   latest.current = { onMove, onOpen };
   // A click right after a drag is the drop, not a request to open the post.
   const justDragged = useRef(false);
-  const drag = useRef<{ item: CalendarItem; x: number; y: number; moved: boolean; over: HTMLElement | null; source: HTMLElement } | null>(
-    null,
-  );
+  const drag = useRef<{
+    item: CalendarItem;
+    x: number;
+    y: number;
+    moved: boolean;
+    over: HTMLElement | null;
+    source: HTMLElement;
+  } | null>(null);
 
   const onPointerDown = (event: ReactPointerEvent<HTMLElement>, item: CalendarItem) => {
     if (event.button !== 0) return;
-    drag.current = { item, x: event.clientX, y: event.clientY, moved: false, over: null, source: event.currentTarget };
+    drag.current = {
+      item,
+      x: event.clientX,
+      y: event.clientY,
+      moved: false,
+      over: null,
+      source: event.currentTarget,
+    };
     event.currentTarget.setPointerCapture(event.pointerId);
   };
   const onPointerMove = (event: ReactPointerEvent<HTMLElement>) => {
@@ -53,7 +65,9 @@ export function CalendarGrid({
       current.moved = true;
       current.source.classList.add('dragging');
     }
-    const cell = (document.elementFromPoint(event.clientX, event.clientY) as HTMLElement | null)?.closest<HTMLElement>('[data-day]');
+    const cell = (
+      document.elementFromPoint(event.clientX, event.clientY) as HTMLElement | null
+    )?.closest<HTMLElement>('[data-day]');
     if (cell === current.over) return;
     current.over?.classList.remove('drop-target');
     cell?.classList.add('drop-target');
@@ -79,9 +93,9 @@ export function CalendarGrid({
 
   const handlers = { onPointerDown, onPointerMove, onPointerUp, onPointerCancel: onPointerUp, onClick };
   return (
-    <div className={`calendar-grid ${view === 'week' ? 'week-grid' : ''}`} role="grid" aria-label={view === 'month' ? 'Month' : 'Week'}>
+    <div className={`calendar-grid ${view === 'week' ? 'week-grid' : ''}`}>
       {WEEKDAY_NAMES.map((name) => (
-        <div key={name} className="dow" role="columnheader">
+        <div key={name} className="dow" aria-hidden="true">
           {name}
         </div>
       ))}
@@ -125,10 +139,10 @@ const DayCell = memo(
     handlers: Handlers;
   }) {
     return (
-      <div className={`day${otherMonth ? ' other-month' : ''}`} data-day={day} role="gridcell" aria-label={day}>
+      <div className={`day${otherMonth ? ' other-month' : ''}`} data-day={day}>
         <span className="day-number">{label}</span>
         {items && items.length > 0 ? (
-          <ul className="day-items">
+          <ul className="day-items" aria-label={`Posts on ${day}`}>
             {items.map((item) => (
               <li key={item.target.id}>
                 <button

@@ -19,7 +19,10 @@ export function startOfWeek(date: Date): Date {
 
 /** The days a view shows: 6 full weeks around the month, or one week. */
 export function viewDays(view: 'month' | 'week', anchor: Date): Date[] {
-  const first = view === 'month' ? startOfWeek(new Date(anchor.getFullYear(), anchor.getMonth(), 1)) : startOfWeek(anchor);
+  const first =
+    view === 'month'
+      ? startOfWeek(new Date(anchor.getFullYear(), anchor.getMonth(), 1))
+      : startOfWeek(anchor);
   const count = view === 'month' ? 42 : 7;
   return Array.from({ length: count }, (_, i) => addDays(first, i));
 }

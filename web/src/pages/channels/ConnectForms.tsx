@@ -7,12 +7,19 @@ import { NETWORK_CHOICES } from '../../ui/networks.ts';
 type Method = 'bluesky' | 'mastodon' | 'other';
 
 /** Connecting a channel: Bluesky (app password), Mastodon (sign in on the instance), or by token. */
-export function ConnectChannel({ orgId, onConnected }: { orgId: string; onConnected(channel: Channel): void }) {
+export function ConnectChannel({
+  orgId,
+  onConnected,
+}: {
+  orgId: string;
+  onConnected(channel: Channel): void;
+}) {
   const [method, setMethod] = useState<Method | null>(null);
   return (
     <section className="card" aria-labelledby="connect-heading">
       <h2 id="connect-heading">Connect a channel</h2>
-      <div className="button-row" role="group" aria-label="How to connect">
+      <fieldset className="button-row plain">
+        <legend className="sr-only">How to connect</legend>
         <button type="button" aria-pressed={method === 'bluesky'} onClick={() => setMethod('bluesky')}>
           Connect Bluesky
         </button>
@@ -22,7 +29,7 @@ export function ConnectChannel({ orgId, onConnected }: { orgId: string; onConnec
         <button type="button" aria-pressed={method === 'other'} onClick={() => setMethod('other')}>
           Add with an access token
         </button>
-      </div>
+      </fieldset>
       {method === 'bluesky' ? <BlueskyForm orgId={orgId} onConnected={onConnected} /> : null}
       {method === 'mastodon' ? <MastodonForm orgId={orgId} /> : null}
       {method === 'other' ? <TokenChannelForm orgId={orgId} onConnected={onConnected} /> : null}
@@ -49,7 +56,13 @@ function BlueskyForm({ orgId, onConnected }: { orgId: string; onConnected(channe
   };
   return (
     <form onSubmit={submit} noValidate aria-label="Connect Bluesky">
-      <Field label="Handle" name="handle" placeholder="yourname.bsky.social" required error={submission.fieldErrors.handle} />
+      <Field
+        label="Handle"
+        name="handle"
+        placeholder="yourname.bsky.social"
+        required
+        error={submission.fieldErrors.handle}
+      />
       <Field
         label="App password"
         name="appPassword"
@@ -131,21 +144,37 @@ function TokenChannelForm({ orgId, onConnected }: { orgId: string; onConnected(c
   };
   return (
     <form onSubmit={submit} noValidate aria-label="Add a channel with an access token">
-      <SelectField label="Network" name="network" defaultValue="mastodon" error={submission.fieldErrors.network}>
+      <SelectField
+        label="Network"
+        name="network"
+        defaultValue="mastodon"
+        error={submission.fieldErrors.network}
+      >
         {NETWORK_CHOICES.map((network) => (
           <option key={network.id} value={network.id}>
             {network.name}
           </option>
         ))}
       </SelectField>
-      <Field label="Handle" name="handle" placeholder="@yourshop" required error={submission.fieldErrors.handle} />
+      <Field
+        label="Handle"
+        name="handle"
+        placeholder="@yourshop"
+        required
+        error={submission.fieldErrors.handle}
+      />
       <Field
         label="Account id (optional)"
         name="accountId"
         hint="The network's id for the account; the handle is used when empty."
         error={submission.fieldErrors.accountId}
       />
-      <Field label="Service URL" name="serviceUrl" placeholder="https://…" error={submission.fieldErrors.serviceUrl} />
+      <Field
+        label="Service URL"
+        name="serviceUrl"
+        placeholder="https://…"
+        error={submission.fieldErrors.serviceUrl}
+      />
       <Field
         label="Access token"
         name="accessToken"

@@ -1,9 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { Channel, ProfileGroup } from '../../api/types.ts';
-import type { Resource } from '../../ui/use-resource.ts';
 import { Field, FormError, formText, useSubmission } from '../../ui/forms.tsx';
 import { channelName } from '../../ui/networks.ts';
+import type { Resource } from '../../ui/use-resource.ts';
 
 /** Profile groups: named sets of channels to pick together in the composer and the queue. */
 export function GroupsPanel({
@@ -38,7 +38,9 @@ export function GroupsPanel({
 
   const toggleMember = async (group: ProfileGroup, channelId: string, member: boolean) => {
     await submission.run(() =>
-      api(`/api/orgs/${orgId}/groups/${group.id}/channels/${channelId}`, { method: member ? 'DELETE' : 'PUT' }),
+      api(`/api/orgs/${orgId}/groups/${group.id}/channels/${channelId}`, {
+        method: member ? 'DELETE' : 'PUT',
+      }),
     );
     await groups.reload();
   };
@@ -52,7 +54,9 @@ export function GroupsPanel({
   return (
     <section className="card" aria-labelledby="groups-heading">
       <h2 id="groups-heading">Profile groups</h2>
-      {groups.data?.length === 0 ? <p className="empty">No groups yet. Group channels you often post to together.</p> : null}
+      {groups.data?.length === 0 ? (
+        <p className="empty">No groups yet. Group channels you often post to together.</p>
+      ) : null}
       <ul className="group-list">
         {groups.data?.map((group) => (
           <li key={group.id}>
@@ -63,7 +67,11 @@ export function GroupsPanel({
                 const member = group.channelIds.includes(channel.id);
                 return (
                   <label key={channel.id} className="chip">
-                    <input type="checkbox" checked={member} onChange={() => void toggleMember(group, channel.id, member)} />
+                    <input
+                      type="checkbox"
+                      checked={member}
+                      onChange={() => void toggleMember(group, channel.id, member)}
+                    />
                     {channelName(channel)}
                   </label>
                 );

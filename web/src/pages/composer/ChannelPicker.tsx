@@ -33,7 +33,11 @@ export function ChannelPicker({
     onChange(next);
   };
   return (
-    <fieldset className="channel-picker" disabled={disabled} aria-describedby={error ? 'channels-error' : undefined}>
+    <fieldset
+      className="channel-picker"
+      disabled={disabled}
+      aria-describedby={error ? 'channels-error' : undefined}
+    >
       <legend>Post to</legend>
       {channels.length === 0 ? <p className="empty">Connect a channel first (Channels page).</p> : null}
       <div className="chips">

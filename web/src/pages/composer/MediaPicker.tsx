@@ -55,6 +55,7 @@ export function MediaPicker({
 
   return (
     <div className="media-picker">
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: dropping is a pointer shortcut; the "Choose files" button does the same for everyone */}
       <div
         className={`dropzone${dragging ? ' dragging' : ''}`}
         onDragOver={(event) => {

@@ -1,4 +1,4 @@
-import { type NetworkId, NETWORK_IDS, rulesFor } from '../../../../src/domain/text/network-rules.ts';
+import { NETWORK_IDS, type NetworkId, rulesFor } from '../../../../src/domain/text/network-rules.ts';
 import { type Problem, validateForNetwork } from '../../../../src/domain/text/validate-post.ts';
 
 /**
@@ -26,7 +26,12 @@ function asNetworkId(network: string): NetworkId | undefined {
   return (NETWORK_IDS as readonly string[]).includes(network) ? (network as NetworkId) : undefined;
 }
 
-export function checkForNetwork(network: string, text: string, media: readonly AttachedMedia[], title: string): ChannelCheck | null {
+export function checkForNetwork(
+  network: string,
+  text: string,
+  media: readonly AttachedMedia[],
+  title: string,
+): ChannelCheck | null {
   const id = asNetworkId(network);
   if (!id) return null;
   const rules = rulesFor(id);

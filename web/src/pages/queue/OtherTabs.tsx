@@ -24,7 +24,8 @@ export function OtherTabList({
   version: number;
 }) {
   const list = useResource(
-    (signal) => allPages<Target>(`/api/orgs/${orgId}/posts?status=${tab}&channelId=${channel.id}`, 500, signal),
+    (signal) =>
+      allPages<Target>(`/api/orgs/${orgId}/posts?status=${tab}&channelId=${channel.id}`, 500, signal),
     [orgId, channel.id, tab, version],
   );
   const submission = useSubmission();
@@ -58,12 +59,20 @@ export function OtherTabList({
               actions={
                 <>
                   {tab === 'failed' && canPublish ? (
-                    <button type="button" className="small primary" onClick={() => void post(target, `/targets/${target.id}/requeue`)}>
+                    <button
+                      type="button"
+                      className="small primary"
+                      onClick={() => void post(target, `/targets/${target.id}/requeue`)}
+                    >
                       Retry
                     </button>
                   ) : null}
                   {tab === 'sent' && canPublish ? (
-                    <button type="button" className="small" onClick={() => void post(target, `/targets/${target.id}/rebuffer`)}>
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => void post(target, `/targets/${target.id}/rebuffer`)}
+                    >
                       Share again
                     </button>
                   ) : null}
@@ -76,14 +85,22 @@ export function OtherTabList({
                       >
                         {canPublish ? 'Add to queue' : 'Request approval'}
                       </button>
-                      <button type="button" className="small" onClick={() => navigate(`/compose?post=${target.postId}`)}>
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => navigate(`/compose?post=${target.postId}`)}
+                      >
                         Edit
                       </button>
                     </>
                   ) : null}
                   {tab === 'awaiting_approval' && canPublish ? (
                     <>
-                      <button type="button" className="small primary" onClick={() => void post(target, '/approve')}>
+                      <button
+                        type="button"
+                        className="small primary"
+                        onClick={() => void post(target, '/approve')}
+                      >
                         Approve
                       </button>
                       <button type="button" className="small" onClick={() => setRejecting(target.postId)}>
@@ -91,7 +108,9 @@ export function OtherTabList({
                       </button>
                     </>
                   ) : null}
-                  {tab === 'awaiting_approval' && !canPublish ? <span className="muted">Waiting for an editor.</span> : null}
+                  {tab === 'awaiting_approval' && !canPublish ? (
+                    <span className="muted">Waiting for an editor.</span>
+                  ) : null}
                   {rejecting === target.postId ? (
                     <form
                       className="inline-form"
@@ -101,7 +120,11 @@ export function OtherTabList({
                       }}
                     >
                       <label htmlFor={`reason-${target.id}`}>Why?</label>
-                      <input id={`reason-${target.id}`} value={reason} onChange={(e) => setReason(e.target.value)} />
+                      <input
+                        id={`reason-${target.id}`}
+                        value={reason}
+                        onChange={(e) => setReason(e.target.value)}
+                      />
                       <button type="submit" className="small">
                         Send back
                       </button>

@@ -19,15 +19,25 @@ export const PostCard = memo(function PostCard({
   dragging?: boolean;
 }) {
   return (
-    <article className={`post-card status-${target.status}${dragging ? ' dragging' : ''}`} aria-label={`Post due ${formatDueAt(target.dueAt, timeZone)}`}>
+    <article
+      className={`post-card status-${target.status}${dragging ? ' dragging' : ''}`}
+      aria-label={`Post due ${formatDueAt(target.dueAt, timeZone)}`}
+    >
       {handle}
       <div className="post-body">
         <header className="post-meta">
-          <time dateTime={target.dueAt ?? undefined}>{formatDueAt(target.status === "published" ? (target.publishedAt ?? target.dueAt) : target.dueAt, timeZone)}</time>
+          <time dateTime={target.dueAt ?? undefined}>
+            {formatDueAt(
+              target.status === 'published' ? (target.publishedAt ?? target.dueAt) : target.dueAt,
+              timeZone,
+            )}
+          </time>
           <span className={`badge status status-${target.status}`} data-status={target.status}>
             {STATUS_LABELS[target.status] ?? target.status}
           </span>
-          {target.slot === 'custom' && target.status === 'scheduled' ? <span className="badge">Custom time</span> : null}
+          {target.slot === 'custom' && target.status === 'scheduled' ? (
+            <span className="badge">Custom time</span>
+          ) : null}
         </header>
         <p className="post-text">{target.text || <em className="muted">(no text)</em>}</p>
         {target.media.length > 0 ? (

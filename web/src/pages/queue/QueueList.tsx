@@ -1,7 +1,19 @@
-import { type KeyboardEvent, memo, useCallback, useMemo, useRef } from 'react';
+import {
+  type KeyboardEvent,
+  memo,
+  startTransition,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { Target } from '../../api/types.ts';
 import { PostCard } from './PostCard.tsx';
 import { usePointerReorder } from './use-pointer-reorder.ts';
+
+const FIRST_ROWS = 60;
+const MORE_ROWS = 150;
 
 export interface QueueActions {
   move(target: Target, toQueuedIndex: number): void;
@@ -49,11 +61,21 @@ export function QueueList({
     return items.map((t) => (t.status === 'queued' ? order[next++]! : t));
   }, [items, reorder.preview, byId]);
 
-  if (items.length === 0) return <p className="empty">Nothing queued. Write a post and add it to the queue.</p>;
+  // A long queue renders its first screenfuls at once and the rest in the background, so the
+  // page is usable right away.
+  const [rendered, setRendered] = useState(FIRST_ROWS);
+  useEffect(() => {
+    if (rendered >= shown.length) return;
+    const handle = requestAnimationFrame(() => startTransition(() => setRendered((n) => n + MORE_ROWS)));
+    return () => cancelAnimationFrame(handle);
+  }, [rendered, shown.length]);
+
+  if (items.length === 0)
+    return <p className="empty">Nothing queued. Write a post and add it to the queue.</p>;
 
   return (
     <ol className="queue-list" ref={list} aria-label="Queue">
-      {shown.map((target) => {
+      {shown.slice(0, rendered).map((target) => {
         const queuedIndex = queuedIds.indexOf(target.id);
         return (
           <QueueRow
@@ -107,7 +129,11 @@ const QueueRow = memo(function QueueRow({
   };
   const pending = target.status === 'queued' || target.status === 'scheduled';
   return (
-    <li data-reorder-id={target.status === 'queued' ? target.id : undefined} data-target-id={target.id} onKeyDown={onKeyDown}>
+    <li
+      data-reorder-id={target.status === 'queued' ? target.id : undefined}
+      data-target-id={target.id}
+      onKeyDown={onKeyDown}
+    >
       <PostCard
         target={target}
         timeZone={timeZone}
@@ -131,7 +157,12 @@ const QueueRow = memo(function QueueRow({
             <>
               {canReorder ? (
                 <>
-                  <button type="button" className="small" disabled={queuedIndex <= 0} onClick={() => actions.move(target, queuedIndex - 1)}>
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={queuedIndex <= 0}
+                    onClick={() => actions.move(target, queuedIndex - 1)}
+                  >
                     Move up
                   </button>
                   <button

@@ -39,10 +39,12 @@ export function usePointerReorder(
         state.current = { id, mids, from, to: from };
         setDraggingId(id);
         setPreview(ids);
-        const handle = event.currentTarget;
-        handle.setPointerCapture(event.pointerId);
+        // Listen on the window, not the handle: React may move the dragged row in the DOM, which
+        // would drop a pointer capture held by its handle.
+        const pointerId = event.pointerId;
 
         const move = (moveEvent: PointerEvent) => {
+          if (moveEvent.pointerId !== pointerId) return;
           const current = state.current;
           if (!current) return;
           const y = moveEvent.clientY + window.scrollY;
@@ -61,19 +63,20 @@ export function usePointerReorder(
           order.splice(to, 0, current.id);
           setPreview(order);
         };
-        const end = () => {
-          handle.removeEventListener('pointermove', move);
-          handle.removeEventListener('pointerup', end);
-          handle.removeEventListener('pointercancel', end);
+        const end = (endEvent: PointerEvent) => {
+          if (endEvent.pointerId !== pointerId) return;
+          window.removeEventListener('pointermove', move);
+          window.removeEventListener('pointerup', end);
+          window.removeEventListener('pointercancel', end);
           const current = state.current;
           state.current = null;
           setDraggingId(null);
           setPreview(null);
           if (current && current.to !== current.from) onDrop(current.id, current.to);
         };
-        handle.addEventListener('pointermove', move);
-        handle.addEventListener('pointerup', end);
-        handle.addEventListener('pointercancel', end);
+        window.addEventListener('pointermove', move);
+        window.addEventListener('pointerup', end);
+        window.addEventListener('pointercancel', end);
       },
     }),
     [ids, container, onDrop],

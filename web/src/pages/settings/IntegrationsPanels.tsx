@@ -6,7 +6,10 @@ import { useResource } from '../../ui/use-resource.ts';
 
 /** Personal API tokens: the secret is shown once, right after it is created. */
 export function TokensPanel() {
-  const tokens = useResource(async (signal) => (await api<{ tokens: ApiToken[] }>('/api/tokens', { signal })).tokens, []);
+  const tokens = useResource(
+    async (signal) => (await api<{ tokens: ApiToken[] }>('/api/tokens', { signal })).tokens,
+    [],
+  );
   const submission = useSubmission();
   const [secret, setSecret] = useState<string | null>(null);
   const create = async (event: FormEvent<HTMLFormElement>) => {
@@ -36,11 +39,16 @@ export function TokensPanel() {
       <ul>
         {tokens.data?.map((token) => (
           <li key={token.id}>
-            <strong>{token.name}</strong> <span className="muted">{token.prefix}… · {token.scopes.join(', ')}</span>{' '}
+            <strong>{token.name}</strong>{' '}
+            <span className="muted">
+              {token.prefix}… · {token.scopes.join(', ')}
+            </span>{' '}
             <button
               type="button"
               className="ghost small danger"
-              onClick={() => void api(`/api/tokens/${token.id}`, { method: 'DELETE' }).then(() => tokens.reload())}
+              onClick={() =>
+                void api(`/api/tokens/${token.id}`, { method: 'DELETE' }).then(() => tokens.reload())
+              }
             >
               Revoke
             </button>
@@ -49,7 +57,12 @@ export function TokensPanel() {
       </ul>
       <form onSubmit={create} noValidate aria-label="New API token">
         <Field label="Token name" name="name" placeholder="Zapier" error={submission.fieldErrors.name} />
-        <Field label="Expires after (days, optional)" name="expiresInDays" inputMode="numeric" error={submission.fieldErrors.expiresInDays} />
+        <Field
+          label="Expires after (days, optional)"
+          name="expiresInDays"
+          inputMode="numeric"
+          error={submission.fieldErrors.expiresInDays}
+        />
         <FormError message={submission.formError} />
         <button type="submit" disabled={submission.busy}>
           Create token
@@ -64,7 +77,10 @@ const EVENTS = ['post.published', 'post.failed', 'post.unconfirmed', 'channel.di
 /** Webhooks: an HTTPS address that receives the chosen events. */
 export function WebhooksPanel({ orgId }: { orgId: string }) {
   const base = `/api/orgs/${orgId}/webhooks`;
-  const hooks = useResource(async (signal) => (await api<{ webhooks: Webhook[] }>(base, { signal })).webhooks, [orgId]);
+  const hooks = useResource(
+    async (signal) => (await api<{ webhooks: Webhook[] }>(base, { signal })).webhooks,
+    [orgId],
+  );
   const submission = useSubmission();
   const [secret, setSecret] = useState<string | null>(null);
   const create = async (event: FormEvent<HTMLFormElement>) => {
@@ -93,24 +109,42 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
         {hooks.data?.map((hook) => (
           <li key={hook.id}>
             {hook.url} <span className="muted">{hook.events.join(', ')}</span>{' '}
-            <button type="button" className="ghost small danger" onClick={() => void api(`${base}/${hook.id}`, { method: 'DELETE' }).then(() => hooks.reload())}>
+            <button
+              type="button"
+              className="ghost small danger"
+              onClick={() => void api(`${base}/${hook.id}`, { method: 'DELETE' }).then(() => hooks.reload())}
+            >
               Delete
             </button>
           </li>
         ))}
       </ul>
       <form onSubmit={create} noValidate aria-label="New webhook">
-        <Field label="URL" name="url" placeholder="https://example.com/spool" error={submission.fieldErrors.url} />
+        <Field
+          label="URL"
+          name="url"
+          placeholder="https://example.com/spool"
+          error={submission.fieldErrors.url}
+        />
         <fieldset className="chips">
           <legend>Events</legend>
           {EVENTS.map((name) => (
             <label key={name} className="chip">
-              <input type="checkbox" name="events" value={name} defaultChecked={name !== 'post.unconfirmed'} />
+              <input
+                type="checkbox"
+                name="events"
+                value={name}
+                defaultChecked={name !== 'post.unconfirmed'}
+              />
               {name}
             </label>
           ))}
         </fieldset>
-        {submission.fieldErrors.events ? <p className="field-error" data-field-error="events">{submission.fieldErrors.events}</p> : null}
+        {submission.fieldErrors.events ? (
+          <p className="field-error" data-field-error="events">
+            {submission.fieldErrors.events}
+          </p>
+        ) : null}
         <FormError message={submission.formError} />
         <button type="submit" disabled={submission.busy}>
           Add webhook

@@ -20,12 +20,25 @@ interface Invitation {
 }
 
 /** Members and their roles, and invitations by email. */
-export function TeamPanel({ orgId, canManage, myUserId }: { orgId: string; canManage: boolean; myUserId: string }) {
+export function TeamPanel({
+  orgId,
+  canManage,
+  myUserId,
+}: {
+  orgId: string;
+  canManage: boolean;
+  myUserId: string;
+}) {
   const base = `/api/orgs/${orgId}`;
-  const members = useResource(async (signal) => (await api<{ members: Member[] }>(`${base}/members`, { signal })).members, [orgId]);
+  const members = useResource(
+    async (signal) => (await api<{ members: Member[] }>(`${base}/members`, { signal })).members,
+    [orgId],
+  );
   const invitations = useResource(
     async (signal) =>
-      canManage ? (await api<{ invitations: Invitation[] }>(`${base}/invitations`, { signal })).invitations : [],
+      canManage
+        ? (await api<{ invitations: Invitation[] }>(`${base}/invitations`, { signal })).invitations
+        : [],
     [orgId, canManage],
   );
   const submission = useSubmission();
@@ -75,7 +88,11 @@ export function TeamPanel({ orgId, canManage, myUserId }: { orgId: string; canMa
               </td>
               <td>
                 {canManage && member.userId !== myUserId ? (
-                  <select aria-label={`Role of ${member.email}`} value={member.role} onChange={(e) => void setRole(member, e.target.value)}>
+                  <select
+                    aria-label={`Role of ${member.email}`}
+                    value={member.role}
+                    onChange={(e) => void setRole(member, e.target.value)}
+                  >
                     {ROLES.map((role) => (
                       <option key={role} value={role}>
                         {role}
@@ -124,7 +141,9 @@ export function TeamPanel({ orgId, canManage, myUserId }: { orgId: string; canMa
                     type="button"
                     className="ghost small"
                     onClick={() =>
-                      void api(`${base}/invitations/${inv.id}`, { method: 'DELETE' }).then(() => invitations.reload())
+                      void api(`${base}/invitations/${inv.id}`, { method: 'DELETE' }).then(() =>
+                        invitations.reload(),
+                      )
                     }
                   >
                     Withdraw
