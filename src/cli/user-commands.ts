@@ -1,5 +1,3 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { type Config, loadConfig } from '../config/config.ts';

@@ -15,6 +15,23 @@ export interface JobOptions {
   singletonKey?: string;
 }
 
+/**
+ * Several processes starting together create pg-boss's schema and queues at the same moment, which
+ * PostgreSQL may answer with a deadlock or a duplicate-object error for all but one: try again.
+ */
+async function retryOnConflict<T>(task: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const retriable = code === '40P01' || code === '23505' || code === '42P07' || code === '42710';
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+    }
+  }
+}
+
 export type JobHandler<T> = (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
 
 export class JobQueue {
@@ -36,15 +53,17 @@ export class JobQueue {
       deleteAfterDays: 7,
     });
     boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
-    await boss.start();
+    await retryOnConflict(() => boss.start());
     return new JobQueue(boss, log.child({ component: 'jobs' }));
   }
 
   private async ensureQueue(name: string): Promise<void> {
     if (this.queues.has(name)) return;
-    await this.boss.createQueue(name).catch((error: Error) => {
-      if (!/already exists/i.test(error.message)) throw error;
-    });
+    await retryOnConflict(() =>
+      this.boss.createQueue(name).catch((error: Error) => {
+        if (!/already exists/i.test(error.message)) throw error;
+      }),
+    );
     this.queues.add(name);
   }
 

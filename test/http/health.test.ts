@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connection.ts';
 import type { App } from '../../src/http/app.ts';
-import {
-  databaseCheck,
-  migrationsCheck,
-  Readiness,
-  type ReadinessReport,
-} from '../../src/runtime/readiness.ts';
+import type { ReadinessReport } from '../../src/runtime/readiness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { withDatabase } from '../support/global-setup.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';

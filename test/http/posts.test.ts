@@ -211,6 +211,16 @@ describe('posts: editing, listing tabs with cursors, the calendar, and Idempoten
     expect(corrected.status).toBe(201);
     expect(corrected.headers.get('idempotent-replayed')).toBeNull();
 
+    // The same request sent twice at once: one creates, the other waits for it or is told to retry.
+    const racing = { text: 'sent twice at once', channelIds: [channel.id] };
+    const raced = await Promise.all(
+      [1, 2].map(() => createPost(owner, racing, { 'idempotency-key': 'race' })),
+    );
+    expect(raced.map((r) => r.status).sort()).toEqual(expect.arrayContaining([201]));
+    for (const r of raced) expect([201, 409]).toContain(r.status);
+    const [racedCount] = await t.sql`select count(*)::int as n from posts where text = 'sent twice at once'`;
+    expect(racedCount!.n).toBe(1);
+
     const badKey = await createPost(owner, body, { 'idempotency-key': 'has spaces in it' });
     expect(badKey.status).toBe(400);
     expect(badKey.body.error.code).toBe('idempotency.key_invalid');

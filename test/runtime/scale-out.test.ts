@@ -43,9 +43,9 @@ describe('two api and two worker processes on one DATABASE_URL', () => {
       SpoolProcess,
     ];
     const urls = await Promise.all(
-      [api1, api2].map(async (p) => (await p.waitForOutput(/running at (\S+)/))[1]!),
+      [api1, api2].map(async (p) => (await p.waitForOutput(/running at (\S+)/, 60_000))[1]!),
     );
-    await Promise.all([worker1, worker2].map((p) => p.waitForOutput(/\(worker\) is running/)));
+    await Promise.all([worker1, worker2].map((p) => p.waitForOutput(/\(worker\) is running/, 60_000)));
     for (const u of urls) await waitForReady(u);
 
     const sql = connect(url, { max: 1 });

@@ -1,7 +1,7 @@
 import type { Sql, TransactionSql } from '../../db/connection.ts';
 import { SpoolError } from '../errors.ts';
 import type { StoredScheduleRequest } from '../queue/schedule-request.ts';
-import { effectiveContent, type MediaItem, type TargetOptions, type ThreadPart } from './post-content.ts';
+import { effectiveContent, type MediaItem, type TargetOptions } from './post-content.ts';
 
 export const TARGET_STATUSES = [
   'draft',
@@ -62,7 +62,8 @@ export interface TargetRow {
   updated_at: Date;
   text: string;
   media: MediaItem[];
-  thread: ThreadPart[];
+  /** Listings need only how many replies a thread has, not the replies. */
+  thread_parts: number;
   tags: string[];
   title: string;
   rejection_reason: string | null;
@@ -74,15 +75,19 @@ export interface TargetRow {
 export function targetColumns(sql: Sql | TransactionSql) {
   return sql`t.id, t.post_id, t.channel_id, t.status, t.due_at, t.text_override, t.media_override, t.options,
     t.requested_schedule, t.published_at, t.network_post_id, t.network_post_url, t.last_error_code,
-    t.last_error, t.created_at, t.updated_at, p.text, p.media, p.thread, p.tags, p.title, p.rejection_reason`;
+    t.last_error, t.created_at, t.updated_at, p.text, p.media, jsonb_array_length(p.thread) as thread_parts, p.tags,
+    p.title, p.rejection_reason`;
 }
 
 export function presentTarget(row: TargetRow): TargetView {
-  const content = effectiveContent(row, {
-    textOverride: row.text_override,
-    mediaOverride: row.media_override,
-    options: row.options,
-  });
+  const content = effectiveContent(
+    { ...row, thread: [] },
+    {
+      textOverride: row.text_override,
+      mediaOverride: row.media_override,
+      options: row.options,
+    },
+  );
   return {
     id: row.id,
     postId: row.post_id,
@@ -94,7 +99,7 @@ export function presentTarget(row: TargetRow): TargetView {
     media: content.media,
     title: content.title,
     boardId: content.boardId ?? null,
-    threadParts: row.thread.length,
+    threadParts: row.thread_parts,
     tags: row.tags,
     textOverride: row.text_override,
     mediaOverride: row.media_override,

@@ -120,7 +120,7 @@ export function registerAuth(app: App, deps: AuthDeps): void {
         'forbidden',
       );
     }
-    if (actor.via === 'token') await applyRateLimit(request, reply, actor, deps);
+    if (actor.via === 'token') await applyRateLimit(reply, actor, deps);
     if (access === 'user') {
       requireScope(actor, config.scope ?? (SAFE_METHODS.has(request.method) ? 'read' : 'write'));
       return;
@@ -244,7 +244,7 @@ async function authorizeOrganization(
   return { organizationId: orgId, role: row.role };
 }
 
-async function applyRateLimit(request: FastifyRequest, reply: FastifyReply, actor: Actor, deps: AuthDeps) {
+async function applyRateLimit(reply: FastifyReply, actor: Actor, deps: AuthDeps) {
   const limit = deps.config.apiRateLimitPerMinute;
   const state = await hitWindow(deps.sql, `api:token:${actor.tokenId}`, limit, 60);
   reply.header('ratelimit-limit', String(limit));

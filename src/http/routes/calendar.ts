@@ -24,7 +24,7 @@ export function registerCalendarRoutes(app: App, { sql }: { sql: Sql }): void {
           groupId: z.uuid().optional(),
           status: postTabSchema.optional(),
           tag: z.string().trim().min(1).max(50).optional(),
-          ...pageQuery,
+          ...pageQuery(100),
         }),
       },
     },

@@ -23,7 +23,7 @@ export function registerQueueRoutes(app: App, { sql, clock }: { sql: Sql; clock:
         tags: ['queue'],
         summary: "The channel's upcoming posts (queued and custom-scheduled) in the order they go out",
         params: channelParams,
-        querystring: z.object(pageQuery),
+        querystring: z.object(pageQuery()),
       },
     },
     async (request) =>

@@ -6,10 +6,12 @@ import type { Page, PagePosition } from '../../domain/posts/page.ts';
  * Cursor pagination: `?limit=` (1–100) and the `nextCursor` of the previous page as `?cursor=`.
  * The cursor is opaque to clients (base64url of the last row's sort key and id).
  */
-export const pageQuery = {
-  cursor: z.string().max(300).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-};
+export function pageQuery(defaultLimit = 25) {
+  return {
+    cursor: z.string().max(300).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
+  };
+}
 
 const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
