@@ -39,6 +39,8 @@ export async function startStack(): Promise<Stack> {
   const sim = await startSimulator({ seed: 11 });
   const app = await startTestApp({
     env: {
+      // The simulator listens on loopback, which the SSRF guard refuses unless told otherwise.
+      SSRF_ALLOW_PRIVATE: 'true',
       PUBLISH_LEASE_MS: '2000',
       PUBLISH_RETRY_BASE_MS: '50',
       PUBLISH_REQUEST_TIMEOUT_MS: '2000',

@@ -184,7 +184,11 @@ describe('journey: from sign-up to a published post', () => {
       ]);
 
     // Keyboard: "Move down" on the first post.
-    await page.locator('.queue-list li').first().getByRole('button', { name: 'Move down' }).click();
+    await page
+      .locator('.queue-list li[data-target-id]')
+      .first()
+      .getByRole('button', { name: 'Move down' })
+      .click();
     await expect
       .poll(texts)
       .toEqual([
@@ -206,7 +210,11 @@ describe('journey: from sign-up to a published post', () => {
     const row = page.locator('.queue-list li', { hasText: 'Closed on Monday for a holiday' });
     await row.getByRole('button', { name: 'Share now' }).click();
     const published = page.locator('.recent [data-status="published"]');
-    await published.waitFor({ timeout: 20_000 });
+    await published.waitFor({ timeout: 20_000 }).catch(async (error) => {
+      await tab.shot('debug-publish');
+      console.log(await stack.app.sql`select status, due_at, last_error from post_targets`);
+      throw error;
+    });
     await page.locator('.recent').getByRole('link', { name: 'View on the network' }).waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).journeyMarker)).toBe(
       'still here',

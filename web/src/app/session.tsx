@@ -40,8 +40,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signedIn = useCallback((next: Me) => {
     setCsrfToken(next.csrfToken);
-    sessionStorage.setItem(ME_KEY, JSON.stringify(next));
-    setMe(next);
+    const serialized = JSON.stringify(next);
+    sessionStorage.setItem(ME_KEY, serialized);
+    // The confirmation of a cached session changes nothing: keep the same object, skip a render.
+    setMe((current) => (current && JSON.stringify(current) === serialized ? current : next));
     setStatus('signed-in');
   }, []);
 

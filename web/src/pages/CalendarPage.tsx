@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { allPages, api } from '../api/client.ts';
 import { useChannels, useGroups } from '../api/org-data.ts';
 import type { Target } from '../api/types.ts';
@@ -38,7 +38,13 @@ export default function CalendarPage() {
       }),
     [org.id, query.toString()],
   );
-  useLiveEvents(org.id, () => void posts.reload());
+  // A burst of changes (a queue re-timed) reloads the month once, not once per post.
+  const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(reloadTimer.current), []);
+  useLiveEvents(org.id, () => {
+    clearTimeout(reloadTimer.current);
+    reloadTimer.current = setTimeout(() => void posts.reload(), 500);
+  });
 
   const channelById = useMemo(() => new Map((channels.data ?? []).map((c) => [c.id, c])), [channels.data]);
   const byDay = useMemo(() => {

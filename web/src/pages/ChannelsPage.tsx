@@ -101,6 +101,33 @@ function ChannelCard({
     const updated = await submission.run(() => api<Channel>(base, { method: 'PATCH', body: { timezone } }));
     if (updated) onChanged(updated);
   };
+  const disconnect = async () => {
+    if (!window.confirm(`Disconnect ${channelName(channel)}? Its queue waits until you connect it again.`))
+      return;
+    const updated = await submission.run(() => api<Channel>(`${base}/connection`, { method: 'DELETE' }));
+    if (updated) onChanged(updated);
+  };
+  const reconnect = async () => {
+    if (channel.network === 'mastodon' && channel.serviceUrl) {
+      const started = await submission.run(() =>
+        api<{ authorizeUrl: string }>(`/api/orgs/${orgId}/channels/mastodon/authorize`, {
+          body: { instanceUrl: channel.serviceUrl },
+        }),
+      );
+      if (started) window.location.assign(started.authorizeUrl);
+      return;
+    }
+    if (channel.network === 'bluesky') {
+      document.getElementById('connect-heading')?.scrollIntoView();
+      return;
+    }
+    const accessToken = window.prompt(`A new access token for ${channelName(channel)}:`);
+    if (!accessToken) return;
+    const updated = await submission.run(() =>
+      api<Channel>(base, { method: 'PATCH', body: { credentials: { accessToken } } }),
+    );
+    if (updated) onChanged(updated);
+  };
   const remove = async () => {
     if (!window.confirm(`Remove ${channelName(channel)} and its queue? This cannot be undone.`)) return;
     const done = await submission.run(() => api(base, { method: 'DELETE' }).then(() => true));
@@ -146,6 +173,15 @@ function ChannelCard({
             <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
               {open ? 'Close settings' : 'Schedule & time zone'}
             </button>
+            {channel.connectionState !== 'connected' || !channel.hasCredentials ? (
+              <button type="button" className="primary" onClick={() => void reconnect()}>
+                Reconnect
+              </button>
+            ) : (
+              <button type="button" className="ghost" onClick={() => void disconnect()}>
+                Disconnect
+              </button>
+            )}
             <button type="button" className="ghost danger" onClick={() => void remove()}>
               Remove
             </button>

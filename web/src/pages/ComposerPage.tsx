@@ -1,27 +1,18 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { useChannels, useGroups } from '../api/org-data.ts';
-import type { Channel, Idea, Media, Post } from '../api/types.ts';
+import type { Channel, Post } from '../api/types.ts';
 import { linkHandler, useLocation } from '../app/router.ts';
 import { useAbilities, useSession } from '../app/session.tsx';
 import { FormError, useSubmission } from '../ui/forms.tsx';
 import { channelName } from '../ui/networks.ts';
 import { ChannelPicker } from './composer/ChannelPicker.tsx';
 import { MediaPicker } from './composer/MediaPicker.tsx';
+import { Preview } from './composer/Preview.tsx';
+import { type Draft, EMPTY, loadIdea, loadPost, saveEdit } from './composer/post-drafts.ts';
 import { type ScheduleMode, SchedulePicker, scheduleBody } from './composer/SchedulePicker.tsx';
 import { useNetworkRules } from './composer/use-network-rules.ts';
-import type { AttachedMedia, ChannelCheck } from './composer/validation.ts';
-
-interface Draft {
-  text: string;
-  title: string;
-  media: AttachedMedia[];
-  selected: Set<string>;
-  /** Per-channel text replacing the shared text on that channel. */
-  overrides: Record<string, string>;
-}
-
-const EMPTY: Draft = { text: '', title: '', media: [], selected: new Set(), overrides: {} };
+import type { ChannelCheck } from './composer/validation.ts';
 
 /** Write once for several channels, adjust per channel, check against each network, schedule. */
 export function ComposerPage() {
@@ -189,6 +180,7 @@ export function ComposerPage() {
               </p>
             ) : null}
           </div>
+          {activeChannel ? <Preview channel={activeChannel} text={activeText} media={draft.media} /> : null}
           <ChannelChecks
             channels={activeChannel ? [activeChannel] : chosen}
             checks={checks}
@@ -326,73 +318,4 @@ function problemsByChannel(error: ApiError): Record<string, string[]> {
     ? (error.details.channels as { channelId: string; problems: { message: string }[] }[])
     : [];
   return Object.fromEntries(channels.map((c) => [c.channelId, c.problems.map((p) => p.message)]));
-}
-
-async function mediaFacts(
-  orgId: string,
-  items: { mediaId: string; altText?: string }[],
-): Promise<AttachedMedia[]> {
-  return Promise.all(
-    items.map(async (item) => {
-      const media = await api<Media>(`/api/orgs/${orgId}/media/${item.mediaId}`);
-      return {
-        mediaId: media.id,
-        contentType: media.contentType,
-        byteSize: media.byteSize,
-        altText: item.altText ?? media.altText,
-        previewUrl: media.thumbnailUrl ?? (media.kind === 'image' ? media.url : null),
-        filename: media.filename,
-      };
-    }),
-  );
-}
-
-async function loadPost(orgId: string, postId: string): Promise<Draft> {
-  const post = await api<Post>(`/api/orgs/${orgId}/posts/${postId}`);
-  const overrides: Record<string, string> = {};
-  for (const target of post.targets)
-    if (target.textOverride !== null) overrides[target.channelId] = target.textOverride;
-  return {
-    text: post.text,
-    title: post.title,
-    media: await mediaFacts(orgId, post.media),
-    selected: new Set(post.targets.map((t) => t.channelId)),
-    overrides,
-  };
-}
-
-async function loadIdea(orgId: string, ideaId: string): Promise<Draft> {
-  const idea = await api<Idea>(`/api/orgs/${orgId}/ideas/${ideaId}`);
-  return {
-    ...EMPTY,
-    text: idea.text || idea.title,
-    title: idea.title,
-    media: await mediaFacts(orgId, idea.media),
-  };
-}
-
-/** Saves an edited post: the shared content, each channel's text, then the time if it changed. */
-async function saveEdit(
-  orgId: string,
-  postId: string,
-  draft: Draft,
-  media: { mediaId: string; altText: string }[],
-  mode: ScheduleMode,
-  localTime: string,
-): Promise<Post> {
-  const base = `/api/orgs/${orgId}/posts/${postId}`;
-  const post = await api<Post>(base, {
-    method: 'PATCH',
-    body: { text: draft.text, title: draft.title, media },
-  });
-  for (const target of post.targets) {
-    const override = draft.overrides[target.channelId] ?? null;
-    const schedule = mode === 'keep' ? undefined : scheduleBody(mode, localTime);
-    if (override === target.textOverride && !schedule) continue;
-    await api(`${base}/targets/${target.id}`, {
-      method: 'PATCH',
-      body: { text: override, ...(schedule ? { schedule } : {}) },
-    });
-  }
-  return api<Post>(base);
 }

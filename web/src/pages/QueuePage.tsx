@@ -8,6 +8,7 @@ import { useLiveEvents } from '../live/events.ts';
 import { FormError, useSubmission } from '../ui/forms.tsx';
 import { channelName } from '../ui/networks.ts';
 import { useResource } from '../ui/use-resource.ts';
+import { emptySlots } from './queue/empty-slots.ts';
 import { type OtherTab, OtherTabList } from './queue/OtherTabs.tsx';
 import { PostCard } from './queue/PostCard.tsx';
 import { type QueueActions, QueueList } from './queue/QueueList.tsx';
@@ -212,6 +213,19 @@ function ChannelQueue({
     return (queue.data ?? []).filter((t) => !left.has(t.id));
   }, [queue.data, recent]);
 
+  const gaps = useMemo(
+    () =>
+      channel.paused
+        ? []
+        : emptySlots(
+            channel.schedule,
+            channel.timezone,
+            upcoming.map((t) => t.dueAt),
+            Date.now(),
+          ),
+    [channel.paused, channel.schedule, channel.timezone, upcoming],
+  );
+
   const base = `/api/orgs/${orgId}`;
   const act = useCallback(
     (work: () => Promise<unknown>) =>
@@ -278,6 +292,7 @@ function ChannelQueue({
       {queue.data ? (
         <QueueList
           items={upcoming}
+          emptySlots={queue.loading ? [] : gaps}
           timeZone={channel.timezone}
           orgId={orgId}
           canReorder={canPublish}

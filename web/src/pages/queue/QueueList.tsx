@@ -9,6 +9,8 @@ import {
   useState,
 } from 'react';
 import type { Target } from '../../api/types.ts';
+import { navigate } from '../../app/router.ts';
+import { formatDueAt } from '../../ui/format.ts';
 import { PostCard } from './PostCard.tsx';
 import { usePointerReorder } from './use-pointer-reorder.ts';
 
@@ -34,12 +36,15 @@ export function QueueList({
   orgId,
   canReorder,
   actions,
+  emptySlots = [],
 }: {
   items: Target[];
   timeZone: string;
   orgId: string;
   canReorder: boolean;
   actions: QueueActions;
+  /** Free posting times (epoch ms), shown as gaps between the posts. */
+  emptySlots?: readonly number[];
 }) {
   const list = useRef<HTMLOListElement>(null);
   const queuedIds = useMemo(() => items.filter((t) => t.status === 'queued').map((t) => t.id), [items]);
@@ -70,14 +75,39 @@ export function QueueList({
     return () => cancelAnimationFrame(handle);
   }, [rendered, shown.length]);
 
-  if (items.length === 0)
-    return <p className="empty">Nothing queued. Write a post and add it to the queue.</p>;
+  // Where each gap goes: before the first post due after it (positions do not move while dragging).
+  const gapsBefore = useMemo(() => {
+    const gaps = new Map<number, number[]>();
+    for (const slot of emptySlots) {
+      let index = items.findIndex((t) => t.dueAt !== null && Date.parse(t.dueAt) > slot);
+      if (index < 0) index = items.length;
+      gaps.set(index, [...(gaps.get(index) ?? []), slot]);
+    }
+    return gaps;
+  }, [emptySlots, items]);
+  const gapRows = (index: number) =>
+    (gapsBefore.get(index) ?? []).map((slot) => (
+      <li key={`gap-${slot}`} className="empty-slot">
+        <span>{formatDueAt(new Date(slot).toISOString(), timeZone)}</span>
+        <span className="muted">Empty slot</span>
+        <button type="button" className="small" onClick={() => navigate('/compose')}>
+          Fill it
+        </button>
+      </li>
+    ));
+
+  if (items.length === 0 && emptySlots.length === 0) {
+    return (
+      <p className="empty">Nothing queued, and no posting times yet: set a schedule on the Channels page.</p>
+    );
+  }
 
   return (
     <ol className="queue-list" ref={list} aria-label="Queue">
-      {shown.slice(0, rendered).map((target) => {
+      {shown.slice(0, rendered).map((target, index) => {
         const queuedIndex = queuedIds.indexOf(target.id);
-        return (
+        return [
+          ...gapRows(index),
           <QueueRow
             key={target.id}
             target={target}
@@ -89,9 +119,10 @@ export function QueueList({
             dragging={reorder.draggingId === target.id}
             handleProps={reorder.handleProps}
             actions={actions}
-          />
-        );
+          />,
+        ];
       })}
+      {rendered >= shown.length ? gapRows(items.length) : null}
     </ol>
   );
 }
