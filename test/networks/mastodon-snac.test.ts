@@ -237,11 +237,12 @@ describe('Mastodon against a real snac2 server', () => {
 
   it('says in words that snac 2.75 cannot delete through its API, and never claims it did', async () => {
     const ctx = await contextOf(aliceChannel);
-    const adapter = new MastodonNetwork({ timeoutMs: 5_000 });
+    const adapter = new MastodonNetwork({ timeoutMs: 30_000 });
     const outcome = await adapter.publish(ctx, {
       targetId: crypto.randomUUID(),
       parts: [{ text: 'to delete', media: [] }],
     });
+    expect(outcome.kind).toBe('published');
     const id = (outcome as { networkPostId: string }).networkPostId;
     await expect(adapter.deletePost(ctx, id)).rejects.toThrow(/does not support deleting posts/);
     expect(await adapter.readPublished(ctx, id)).toMatchObject({ exists: true });

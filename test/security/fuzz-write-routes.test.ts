@@ -313,7 +313,7 @@ function seedFor(key: string): number {
   return hash;
 }
 
-describe('hostile input on every route that takes input', () => {
+describe('hostile input on every route that takes input', { timeout: 120_000 }, () => {
   it('finds routes to fuzz in the route table', () => {
     expect(targets.map(routeKey)).toEqual(
       expect.arrayContaining(['POST /api/auth/signup', 'POST /api/tokens']),
