@@ -1,15 +1,4 @@
-/**
- * The dashboard under load, in headless Chromium against a real `spool api` process: a calendar
- * month holding 2,000 posts and a channel queue of 1,000. Prints JSON with, per screen, the time
- * from navigation to the first posts painted (`firstPostsMs`: the first render), to all of them
- * (`allPostsMs`, including every paginated API call), the time from the last API answer to the
- * last posts painted, and drag feedback latency (pointer move → highlight/reorder painted, p50/max
- * over a drag); and the main bundle's gzipped size.
- *   npm run bench:dashboard
- * Needs the built dashboard (npm run build:web) and /usr/bin/chromium (CHROMIUM_PATH to override).
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,37 +6,15 @@ import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import type { Sql } from '../src/db/connection.ts';
 import type { PageGlobals } from '../test/browser/page-globals.ts';
-import { benchDatabase, percentile, round } from './support/environment.ts';
+import { benchDatabase, percentile, round, startSpoolApi } from './support/environment.ts';
 
-const BIN = new URL('../bin/spool.js', import.meta.url).pathname;
+const _BIN = new URL('../bin/spool.js', import.meta.url).pathname;
 const DIST = new URL('../web/dist/', import.meta.url).pathname;
 const CALENDAR_POSTS = 2_000;
 const QUEUE_POSTS = 1_000;
 const LIMITS = { firstRenderMs: 500, dragFeedbackMs: 100, bundleGzipKb: 250 };
 
-async function startApi(databaseUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'api', '--port', '0'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      SPOOL_DATA_DIR: dataDir,
-      SPOOL_SECRET_KEY: randomBytes(32).toString('hex'),
-      SPOOL_MIGRATE_ON_START: 'false',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /running at (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`spool api exited (${code}): ${out}`)));
-  });
-  return { url, child };
-}
+const startApi = (databaseUrl: string, dataDir: string) => startSpoolApi(databaseUrl, dataDir);
 
 async function signUp(base: string) {
   const res = await fetch(`${base}/api/auth/signup`, {

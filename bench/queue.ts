@@ -1,12 +1,4 @@
-/**
- * The queue's REST API under load: one channel with 10,000 queued posts and 100 channels with 1,000
- * each, then 16 concurrent clients over real HTTP against a `spool api` process. Prints JSON:
- * p50/p99 per operation, and the plans PostgreSQL chose for the listing and calendar queries.
- *   npm run bench:queue [-- --clients 16]
- * Uses an embedded PostgreSQL unless DATABASE_URL is set (a fresh database on that server).
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +7,11 @@ import type { Sql } from '../src/db/connection.ts';
 import { parsePostingSchedule } from '../src/domain/schedule/schedule.ts';
 import { nextSlots } from '../src/domain/schedule/slots.ts';
 import { encodeCursor } from '../src/http/schemas/pagination.ts';
-import { benchDatabase, percentile, round } from './support/environment.ts';
+import { benchDatabase, percentile, round, startSpoolApi } from './support/environment.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '16' } } });
 const CLIENTS = Number(values.clients);
-const BIN = new URL('../bin/spool.js', import.meta.url).pathname;
+const _BIN = new URL('../bin/spool.js', import.meta.url).pathname;
 const HOURS = ['07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '17', '18', '19', '20', '21'];
 const DAYS = Object.fromEntries(
   ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, HOURS.map((h) => `${h}:00`)]),
@@ -34,30 +26,8 @@ interface Session {
   orgId: string;
 }
 
-async function startApi(databaseUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'api', '--port', '0'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      SPOOL_DATA_DIR: dataDir,
-      SPOOL_SECRET_KEY: randomBytes(32).toString('hex'),
-      SPOOL_MIGRATE_ON_START: 'false',
-      DATABASE_POOL_SIZE: '20',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /running at (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`spool api exited (${code}): ${out}`)));
-  });
-  return { url, child };
-}
+const startApi = (databaseUrl: string, dataDir: string) =>
+  startSpoolApi(databaseUrl, dataDir, { DATABASE_POOL_SIZE: '20' });
 
 async function signUp(base: string): Promise<Session> {
   const res = await fetch(`${base}/api/auth/signup`, {

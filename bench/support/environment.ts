@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -52,6 +53,38 @@ export async function benchDatabase(settings: Record<string, string> = {}): Prom
       await stopServer();
     },
   };
+}
+
+const BIN = new URL('../../bin/spool.js', import.meta.url).pathname;
+
+/** Runs `spool api` against a database, as an operator would; resolves with its URL. */
+export async function startSpoolApi(
+  databaseUrl: string,
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'api', '--port', '0'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SPOOL_DATA_DIR: dataDir,
+      SPOOL_SECRET_KEY: randomBytes(32).toString('hex'),
+      SPOOL_MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /running at (\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`spool api exited (${code}): ${out}`)));
+  });
+  return { url, child };
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -37,22 +37,25 @@ export async function claimDueTargets(sql: Sql, limit: number, leaseMs: number):
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   return sql<ClaimedTarget[]>`
     with due_channels as (
-      select c.id from channels c
-      where c.id in (
-          select t.channel_id from post_targets t
-          where t.status in ('queued', 'scheduled') and t.due_at <= now()
-            and (t.next_attempt_at is null or t.next_attempt_at <= now()))
-        and not c.paused and c.connection_state = 'connected'
+      -- For each eligible channel its earliest due target, read from the channel's queue index:
+      -- the cost grows with the number of channels, not with a backlog of due posts.
+      select c.id, first.id as target_id, first.status as prior_status, first.due_at
+      from channels c
+      cross join lateral (
+        select t.id, t.status, t.due_at from post_targets t
+        where t.channel_id = c.id and t.status in ('queued', 'scheduled') and t.due_at <= now()
+          and (t.next_attempt_at is null or t.next_attempt_at <= now())
+        order by t.due_at, t.id
+        limit 1
+      ) first
+      where not c.paused and c.connection_state = 'connected'
         and (c.publish_blocked_until is null or c.publish_blocked_until <= now())
         and (c.publish_lease_until is null or c.publish_lease_until < now())
+      order by first.due_at
       limit ${limit}
-      for update skip locked
+      for update of c skip locked
     ), picked as (
-      select distinct on (t.channel_id) t.id, t.status as prior_status
-      from post_targets t join due_channels dc on dc.id = t.channel_id
-      where t.status in ('queued', 'scheduled') and t.due_at <= now()
-        and (t.next_attempt_at is null or t.next_attempt_at <= now())
-      order by t.channel_id, t.due_at, t.id
+      select target_id as id, prior_status from due_channels
     ), claimed as (
       update post_targets t set
         status = 'publishing',
@@ -62,7 +65,9 @@ export async function claimDueTargets(sql: Sql, limit: number, leaseMs: number):
         attempt_started_at = coalesce(t.attempt_started_at, now()),
         last_attempt_at = now(),
         updated_at = now()
-      from picked where t.id = picked.id
+      -- re-checked on the row itself: a target moved or deleted since the snapshot is left alone
+      from picked where t.id = picked.id and t.status in ('queued', 'scheduled') and t.due_at <= now()
+        and (t.next_attempt_at is null or t.next_attempt_at <= now())
       returning t.*, picked.prior_status
     ), leased as (
       -- data-modifying CTEs always run to completion, whether or not the query reads them
