@@ -1,3 +1,4 @@
+import type { PendingQuery, Row } from 'postgres';
 import type { Sql } from '../db/connection.ts';
 
 /** A target claimed for one publish attempt, with everything the attempt needs. */
@@ -31,23 +32,61 @@ export interface ClaimedTarget {
  * skipping channels that are paused, disconnected, rate limited or already publishing. Channel
  * rows are locked with SKIP LOCKED, so any number of workers claim disjoint sets; the channel's
  * publish lease is re-checked on the locked row, so two workers never publish to one channel at once.
+ *
+ * Candidates come from the earliest due posts (a bounded scan of the due index: cheap at the top
+ * of the hour). When that scan is all taken by channels that cannot publish now (a long backlog on
+ * a rate-limited or busy channel), a second pass walks every channel's own queue instead, so such a
+ * backlog can never starve the other channels.
  */
 export async function claimDueTargets(sql: Sql, limit: number, leaseMs: number): Promise<ClaimedTarget[]> {
   if (limit <= 0) return [];
+  const scan = limit * 8;
+  const fromDueIndex = sql`
+    select c.id, first.id as target_id, first.status as prior_status, first.due_at
+    from (
+      select distinct on (d.channel_id) d.channel_id, d.id, d.status, d.due_at
+      from (
+        select t.channel_id, t.id, t.status, t.due_at from post_targets t
+        where t.status in ('queued', 'scheduled') and t.due_at <= now()
+          and (t.next_attempt_at is null or t.next_attempt_at <= now())
+        order by t.due_at
+        limit ${scan}
+      ) d
+      order by d.channel_id, d.due_at, d.id
+    ) first
+    join channels c on c.id = first.channel_id`;
+  const claimed = await claimWith(sql, fromDueIndex, limit, leaseMs);
+  if (claimed.length > 0) return claimed;
+  const [due] = await sql<{ n: number }[]>`
+    select count(*)::int as n from (
+      select 1 from post_targets t
+      where t.status in ('queued', 'scheduled') and t.due_at <= now()
+        and (t.next_attempt_at is null or t.next_attempt_at <= now())
+      limit ${scan}) d`;
+  if ((due?.n ?? 0) < scan) return claimed; // the scan saw every due post: nothing else is claimable
+  const fromEveryQueue = sql`
+    select c.id, first.id as target_id, first.status as prior_status, first.due_at
+    from channels c
+    cross join lateral (
+      select t.id, t.status, t.due_at from post_targets t
+      where t.channel_id = c.id and t.status in ('queued', 'scheduled') and t.due_at <= now()
+        and (t.next_attempt_at is null or t.next_attempt_at <= now())
+      order by t.due_at, t.id
+      limit 1
+    ) first`;
+  return claimWith(sql, fromEveryQueue, limit, leaseMs);
+}
+
+async function claimWith(
+  sql: Sql,
+  candidates: PendingQuery<Row[]>,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedTarget[]> {
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   return sql<ClaimedTarget[]>`
     with due_channels as (
-      -- For each eligible channel its earliest due target, read from the channel's queue index:
-      -- the cost grows with the number of channels, not with a backlog of due posts.
-      select c.id, first.id as target_id, first.status as prior_status, first.due_at
-      from channels c
-      cross join lateral (
-        select t.id, t.status, t.due_at from post_targets t
-        where t.channel_id = c.id and t.status in ('queued', 'scheduled') and t.due_at <= now()
-          and (t.next_attempt_at is null or t.next_attempt_at <= now())
-        order by t.due_at, t.id
-        limit 1
-      ) first
+      ${candidates}
       where not c.paused and c.connection_state = 'connected'
         and (c.publish_blocked_until is null or c.publish_blocked_until <= now())
         and (c.publish_lease_until is null or c.publish_lease_until < now())

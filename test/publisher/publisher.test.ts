@@ -268,6 +268,27 @@ describe('publisher', () => {
     expect(postsOf(acct.id)).toHaveLength(0);
   });
 
+  it("never lets one channel's long backlog starve the others", async () => {
+    const stuck = await channel('mastodon');
+    const free = await channel('mastodon');
+    // A rate-limited channel with more due posts than one claim scans, all due before the other.
+    await db.sql`update channels set publish_blocked_until = now() + interval '1 hour' where id = ${stuck.channelId}`;
+    const old = new Date(Date.now() - 600_000);
+    await seedTargets(
+      db.sql,
+      org.organizationId,
+      org.userId,
+      Array.from({ length: 2_100 }, (_, i) => ({ channelId: stuck.channelId, text: `backlog ${i}`, dueAt: old })),
+    );
+    const [id] = await seedTargets(db.sql, org.organizationId, org.userId, [
+      { channelId: free.channelId, text: 'not starved', dueAt: new Date() },
+    ]);
+    const [row] = await settled([id!]);
+    expect(row!.status).toBe('published');
+    expect(postsOf(stuck.account.id)).toHaveLength(0);
+    await db.sql`delete from posts where id in (select post_id from post_targets where channel_id = ${stuck.channelId})`;
+  });
+
   it('recovers the attempt of a worker that died, and publishes it once', async () => {
     const { channelId, account: acct } = await channel('mastodon');
     // Simulate a claim by a worker that was then killed: publishing, lease already expired.
