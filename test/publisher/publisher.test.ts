@@ -278,7 +278,11 @@ describe('publisher', () => {
       db.sql,
       org.organizationId,
       org.userId,
-      Array.from({ length: 2_100 }, (_, i) => ({ channelId: stuck.channelId, text: `backlog ${i}`, dueAt: old })),
+      Array.from({ length: 2_100 }, (_, i) => ({
+        channelId: stuck.channelId,
+        text: `backlog ${i}`,
+        dueAt: old,
+      })),
     );
     const [id] = await seedTargets(db.sql, org.organizationId, org.userId, [
       { channelId: free.channelId, text: 'not starved', dueAt: new Date() },
