@@ -41,7 +41,9 @@ interface Env {
 }
 
 function startWorker(env: Env, extra: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, 'worker'], {
+  // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the workers.
+  const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, BIN, 'worker'], {
     env: {
       ...process.env,
       DATABASE_URL: env.url,

@@ -270,6 +270,7 @@ async function outgoingPost(target: ClaimedTarget, media: MediaSource | undefine
     targetId: target.id,
     parts,
     publishedParts: target.publishedParts,
-    networkOptions: { [target.network]: target.options ?? {} },
+    // Generic fields (board, title) at the top, each network's own settings under its id.
+    networkOptions: target.options ?? {},
   };
 }

@@ -37,10 +37,14 @@ export interface PostContentInput {
   title: string;
 }
 
-/** Per-network fields of one target, kept in `post_targets.options`. */
+/**
+ * Per-network fields of one target, kept in `post_targets.options` and handed to the adapter as the
+ * post's network options: generic fields at the top, one network's own settings under its id.
+ */
 export interface TargetOptions {
   boardId?: string;
   title?: string;
+  mastodon?: Record<string, unknown>;
 }
 
 /** A per-channel change to the post; absent fields mean "as the post". */
@@ -50,6 +54,7 @@ export interface ChannelOverride {
   media?: MediaRef[] | undefined;
   title?: string | undefined;
   boardId?: string | undefined;
+  mastodon?: Record<string, unknown> | undefined;
 }
 
 /** What one channel publishes: the post with that channel's changes applied. */
@@ -78,5 +83,6 @@ export function optionsOf(override: ChannelOverride | undefined): TargetOptions 
   const options: TargetOptions = {};
   if (override?.boardId !== undefined) options.boardId = override.boardId;
   if (override?.title !== undefined) options.title = override.title;
+  if (override?.mastodon !== undefined) options.mastodon = override.mastodon;
   return options;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mastodonPostOptionsSchema } from '../../networks/mastodon/mastodon-options.ts';
 import { TARGET_STATUSES, type TargetStatus } from '../../domain/posts/target-view.ts';
 import type { ScheduleRequest } from '../../domain/queue/schedule-request.ts';
 
@@ -82,6 +83,8 @@ export const channelOverrideSchema = z.object({
   media: mediaListSchema.optional(),
   title: z.string().max(500).optional(),
   boardId: z.string().trim().min(1).max(200).optional(),
+  /** Mastodon's own settings for this channel: visibility, content warning, language, poll. */
+  mastodon: mastodonPostOptionsSchema.optional(),
 });
 
 export const postContentFields = {
