@@ -1,10 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
-import type { Publisher } from '../../src/publisher/publisher.ts';
-import { BufferedPublishEvents } from '../../src/publisher/publish-events.ts';
-import { createPublisher } from '../../src/publisher/start-publisher.ts';
 import { type Simulator, startSimulator } from '../../sim/server.ts';
+import { createLogger } from '../../src/logger.ts';
+import { BufferedPublishEvents } from '../../src/publisher/publish-events.ts';
+import type { Publisher } from '../../src/publisher/publisher.ts';
+import { createPublisher } from '../../src/publisher/start-publisher.ts';
 import { signUpUser } from '../support/http-client.ts';
 import { waitFor } from '../support/publishing-fixtures.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { mastodonPostOptionsSchema } from '../../networks/mastodon/mastodon-options.ts';
 import { TARGET_STATUSES, type TargetStatus } from '../../domain/posts/target-view.ts';
 import type { ScheduleRequest } from '../../domain/queue/schedule-request.ts';
+import { mastodonPostOptionsSchema } from '../../networks/mastodon/mastodon-options.ts';
 
 /** A file of the organization's media library; the alt text defaults to the library's. */
 export const mediaItemSchema = z.object({
