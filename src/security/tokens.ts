@@ -15,11 +15,13 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-/** What a list may show of a token so that a person recognises it: never enough to use it. */
+/**
+ * What a list may show of a token so that a person recognises it: never enough to use it. (The
+ * secret part is base64url and may itself contain "_", so the prefix is cut by position.)
+ */
 export function displayPrefix(token: string): string {
-  const parts = token.split('_');
-  const secret = parts.at(-1) ?? '';
-  return `${parts.slice(0, -1).join('_')}_${secret.slice(0, 4)}…`;
+  const match = /^(spool_[a-z]+_)(.+)$/.exec(token);
+  return match ? `${match[1]}${match[2]!.slice(0, 4)}…` : `${token.slice(0, 4)}…`;
 }
 
 export function safeEqual(a: string, b: string): boolean {
