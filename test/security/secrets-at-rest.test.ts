@@ -143,7 +143,8 @@ describe('secrets at rest', () => {
     // The random part of a prefixed token is the secret; look for it alone too.
     for (const [name, secret] of Object.entries(secrets)) {
       // The random part alone: base64url, so it may itself contain "_"; cut by the known prefix.
-      if (secret.startsWith('spool_')) secrets[`${name} (random part)`] = secret.replace(/^spool_[a-z]+_/, '');
+      if (secret.startsWith('spool_'))
+        secrets[`${name} (random part)`] = secret.replace(/^spool_[a-z]+_/, '');
     }
 
     const leaks: string[] = [];
