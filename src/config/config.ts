@@ -92,6 +92,9 @@ export const settingsSchema = z
     PUBLISH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     X_CLIENT_ID: z.string().min(1).optional(),
     X_CLIENT_SECRET: z.string().min(1).optional(),
+    BLUESKY_PLC_URL: z
+      .url({ protocol: /^https?$/, message: 'must be the http(s) address of a PLC directory' })
+      .default('https://plc.directory'),
   })
   .superRefine((s, ctx) => {
     const s3 = {
@@ -183,6 +186,8 @@ export interface Config {
     readonly requestTimeoutMs: number;
   };
   readonly x: { readonly clientId: string | undefined; readonly clientSecret: string | undefined };
+  /** Where did:plc identities are resolved during Bluesky OAuth sign-in. */
+  readonly blueskyPlcUrl: string;
 }
 
 export interface S3Settings {
@@ -262,5 +267,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: s.PUBLISH_REQUEST_TIMEOUT_MS,
     }),
     x: Object.freeze({ clientId: s.X_CLIENT_ID, clientSecret: s.X_CLIENT_SECRET }),
+    blueskyPlcUrl: s.BLUESKY_PLC_URL.replace(/\/+$/, ''),
   });
 }

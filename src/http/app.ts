@@ -31,6 +31,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
 import { registerChannelRoutes } from './routes/channels.ts';
 import { registerBlueskyConnectionRoutes } from './routes/connections-bluesky.ts';
+import { registerBlueskyOAuthRoutes } from './routes/connections-bluesky-oauth.ts';
 import { registerMastodonConnectionRoutes } from './routes/connections-mastodon.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerDisclosureRoutes } from './routes/disclosure.ts';
@@ -173,6 +174,7 @@ export async function buildApp(deps: AppDependencies, tls?: TlsFiles): Promise<A
     secretBox: deps.secretBox,
     allowPrivateAddresses: config.ssrfAllowPrivate,
   });
+  registerBlueskyOAuthRoutes(app, { sql, config, secretBox: deps.secretBox });
   registerMastodonConnectionRoutes(app, { sql, config, secretBox: deps.secretBox });
   registerGroupRoutes(app, { sql });
   registerPostRoutes(app, { sql, clock });

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/connection.ts';
 import type { Logger } from '../logger.ts';
 import { createLinkCardSource } from '../networks/bluesky/link-card.ts';
+import { blueskyOAuthClient } from '../networks/bluesky/oauth/create-client.ts';
 import { createNetworkRegistry, type NetworkRegistry } from '../networks/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { SsrfGuard } from '../security/ssrf-guard.ts';
@@ -36,6 +37,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       bluesky: {
         allowPrivateAddresses: config.ssrfAllowPrivate,
         linkCards: createLinkCardSource(new SsrfGuard({ allowPrivateAddresses: config.ssrfAllowPrivate })),
+        oauth: blueskyOAuthClient(config, deps.secretBox, config.publisher.requestTimeoutMs),
       },
     });
   const metrics = new PublisherMetrics(deps.registry);
@@ -53,6 +55,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       events: deps.events,
       log: deps.log.child({ component: 'publisher' }),
       media: deps.media ?? createMediaSource(deps.sql, createBlobStore(config)),
+      shortLinkBaseUrl: config.publicUrl,
     },
     metrics,
     {

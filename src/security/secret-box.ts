@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Encrypts secrets at rest (social networks' tokens) with AES-256-GCM. Each value names the key it
@@ -40,6 +40,17 @@ export class SecretBox {
     return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString(
       'utf8',
     );
+  }
+
+  /**
+   * Key material for another purpose (e.g. signing keys), derived with HKDF from every configured
+   * key, the current one first (the constructor's order): what is derived from a previous key stays usable until it is dropped.
+   */
+  deriveKeys(purpose: string): { id: string; key: Buffer }[] {
+    return [...this.keys].map(([id, key]) => ({
+      id,
+      key: Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `spool:${purpose}`, 32)),
+    }));
   }
 
   /** True when the value was sealed with an older key and should be re-sealed. */

@@ -22,8 +22,8 @@ export const CHROMIUM_ARGS = [
 ];
 export const SCREENSHOT_DIR = path.resolve('test-results/browser');
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** The whole product: the app serving the built dashboard, a publisher, and the network simulator. */

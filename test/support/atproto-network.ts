@@ -41,18 +41,22 @@ export function requirePeerPackage<T>(name: string): T {
 }
 
 export async function startAtprotoNetwork(
-  options: { startupTimeoutMs?: number } = {},
+  options: { startupTimeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<AtprotoNetwork> {
   // Fail, not skip: a missing peer must never turn the Bluesky suite green by omission.
   if (!existsSync(path.join(PEER_DIR, 'node_modules', '@atproto', 'dev-env', 'package.json'))) {
     throw new Error(INSTALL_HINT);
   }
-  const child = spawn(process.execPath, ['--require', './listen-loopback.cjs', 'start-network.mjs'], {
-    cwd: PEER_DIR,
-    // The network also exits if this test process dies without calling stop().
-    env: { ...process.env, ATPROTO_EXIT_WITH_PARENT: '1', NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', './listen-loopback.cjs', '--require', './test-hosts.cjs', 'start-network.mjs'],
+    {
+      cwd: PEER_DIR,
+      // The network also exits if this test process dies without calling stop().
+      env: { ...process.env, ATPROTO_EXIT_WITH_PARENT: '1', NODE_OPTIONS: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {

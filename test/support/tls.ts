@@ -19,7 +19,12 @@ export function selfSignedCertificate(): Promise<TlsFiles> {
   return cached;
 }
 
-async function generate(): Promise<TlsFiles> {
+/** A certificate that also names `hostnames` (e.g. a test name mapped to 127.0.0.1). */
+export function selfSignedCertificateFor(hostnames: string[]): Promise<TlsFiles> {
+  return generate(hostnames);
+}
+
+async function generate(extraNames: string[] = []): Promise<TlsFiles> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'spool-tls-'));
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
@@ -41,7 +46,7 @@ async function generate(): Promise<TlsFiles> {
       '-subj',
       '/CN=localhost',
       '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      `subjectAltName=${['DNS:localhost', 'IP:127.0.0.1', ...extraNames.map((name) => `DNS:${name}`)].join(',')}`,
     ]);
     return { key: await fs.readFile(keyFile), cert: await fs.readFile(certFile) };
   } catch (error) {

@@ -80,12 +80,24 @@ export async function connectBluesky(
     ...(expiresAt ? { expiresAt } : {}),
   };
   const channel = { did: session.did, handle: session.handle, serviceUrl: session.pdsUrl ?? service };
+  return saveBlueskyChannel(sql, deps.sealer, input.organizationId, channel, credentials);
+}
+
+/**
+ * Creates the organization's channel for this account, or reconnects the one it has (new tokens,
+ * state `connected`, queue untouched), whichever way the account signed in.
+ */
+export async function saveBlueskyChannel(
+  sql: Sql,
+  sealer: Sealer,
+  organizationId: string,
+  account: { did: string; handle: string; serviceUrl: string },
+  credentials: Record<string, unknown>,
+): Promise<{ channel: ChannelView; created: boolean }> {
   // Two connects of one account at once: the loser of the insert race reconnects instead.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await sql.begin((tx) =>
-        saveChannel(tx, deps.sealer, input.organizationId, channel, credentials),
-      );
+      return await sql.begin((tx) => saveChannel(tx, sealer, organizationId, account, credentials));
     } catch (error) {
       if (!isUniqueViolation(error) || attempt > 0) throw error;
     }
@@ -142,7 +154,7 @@ export async function disconnectChannel(
   });
 }
 
-function normalizeService(raw: string): string {
+export function normalizeService(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);

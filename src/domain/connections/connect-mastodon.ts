@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Sql } from '../../db/connection.ts';
-import { can, type Role } from '../accounts/roles.ts';
 import {
   type ChannelRow,
   type ChannelView,
@@ -9,6 +8,7 @@ import {
   presentChannel,
 } from '../channels/channel-view.ts';
 import { SpoolError } from '../errors.ts';
+import { assertMayManageChannels } from './connection-access.ts';
 
 /**
  * Connecting a Mastodon account: Spool registers itself as an app on the person's instance (once
@@ -330,18 +330,6 @@ async function upsertChannel(
       reconnected: Boolean(existing),
     };
   });
-}
-
-async function assertMayManageChannels(sql: Sql, organizationId: string, userId: string): Promise<void> {
-  const [membership] = await sql<{ role: Role }[]>`
-    select role from memberships where organization_id = ${organizationId} and user_id = ${userId}`;
-  if (!membership || !can(membership.role, 'channels.manage')) {
-    throw new SpoolError(
-      'auth.forbidden',
-      'You can no longer add channels to this organization. Ask an owner or admin.',
-      'forbidden',
-    );
-  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type {
   LookupResult,
   NetworkCapabilities,
@@ -22,6 +23,8 @@ export interface BlueskyOptions {
   allowPrivateAddresses?: boolean | undefined;
   /** Reads link cards for posts with a link and no images; without it such posts have no card. */
   linkCards?: LinkCardSource | undefined;
+  /** Refreshes sessions that were connected with OAuth (they need Spool's client keys). */
+  oauth?: { refresh(credentials: NetworkCredentials): Promise<NetworkCredentials> } | undefined;
 }
 
 const POST = 'app.bsky.feed.post';
@@ -104,6 +107,10 @@ export class BlueskyNetwork implements SocialNetwork {
   }
 
   async refreshCredentials(ctx: PublishContext): Promise<NetworkCredentials> {
+    if (ctx.credentials.auth === 'oauth') {
+      if (!this.options.oauth) throw new Error('this process cannot refresh Bluesky OAuth sessions');
+      return this.options.oauth.refresh(ctx.credentials);
+    }
     const refreshToken = ctx.credentials.refreshToken;
     if (!refreshToken) throw new Error('no refresh token was stored for this account');
     const service = stringOf(ctx.credentials.service) ?? ctx.channel.serviceUrl ?? DEFAULT_SERVICE;
@@ -139,7 +146,11 @@ export class BlueskyNetwork implements SocialNetwork {
   private session(ctx: PublishContext): BlueskySession {
     const service = ctx.channel.serviceUrl ?? stringOf(ctx.credentials.service) ?? DEFAULT_SERVICE;
     const xrpc = new XrpcClient(service, this.xrpcSettings);
-    const call = { token: ctx.credentials.accessToken, signal: ctx.signal };
+    const call = {
+      token: ctx.credentials.accessToken,
+      dpopKey: dpopKeyOf(ctx.credentials),
+      signal: ctx.signal,
+    };
     return {
       xrpc,
       did: stringOf(ctx.credentials.did) ?? ctx.channel.accountId,
@@ -225,6 +236,12 @@ function hasExpired(credentials: NetworkCredentials): boolean {
 export function postUrl(uri: string): string | null {
   const match = /^at:\/\/([^/]+)\/app\.bsky\.feed\.post\/([^/]+)$/.exec(uri);
   return match ? `https://bsky.app/profile/${match[1]}/post/${match[2]}` : null;
+}
+
+/** An OAuth session's DPoP key (app-password sessions have none and send a bearer token). */
+function dpopKeyOf(credentials: NetworkCredentials): JWK | undefined {
+  const key = credentials.dpopKey;
+  return credentials.auth === 'oauth' && typeof key === 'object' && key !== null ? (key as JWK) : undefined;
 }
 
 function stringOf(value: unknown): string | undefined {

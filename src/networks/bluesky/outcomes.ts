@@ -1,6 +1,7 @@
 import type { PublishOutcome } from '../../ports/social-network.ts';
 import { retryAfterMs } from '../http-client.ts';
 import {
+  type CallOptions,
   describeXrpcError,
   isXrpcFailure,
   type XrpcClient,
@@ -18,7 +19,7 @@ export interface StrongRef {
 export interface BlueskySession {
   xrpc: XrpcClient;
   did: string;
-  call: { token: string; signal?: AbortSignal | undefined };
+  call: CallOptions;
   resolveHandle(handle: string): Promise<string | undefined>;
 }
 

@@ -1,6 +1,8 @@
+import type { JWK } from 'jose';
 import { type Dispatcher, request } from 'undici';
 import type { NetworkFailure } from '../http-client.ts';
 import { assertPublicHost, BlockedAddressError } from './guarded-dispatcher.ts';
+import { dpopProof, nonceFor, rememberNonce, wantsNonce } from './oauth/dpop.ts';
 
 /**
  * A small XRPC client (AT Protocol's HTTP calls: GET for queries, POST for procedures) with the
@@ -25,8 +27,10 @@ export interface XrpcSettings {
   timeoutMs: number;
 }
 
-interface CallOptions {
+export interface CallOptions {
   token?: string | undefined;
+  /** The session's DPoP key when the token came from OAuth (sent as `DPoP`, not `Bearer`). */
+  dpopKey?: JWK | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -82,43 +86,67 @@ export class XrpcClient {
     contentType: string | undefined,
     options: CallOptions,
   ): Promise<XrpcResponse | XrpcFailure> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (contentType) headers['content-type'] = contentType;
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
     try {
       assertPublicHost(url, this.settings.allowPrivateAddresses);
-      const res = await request(url, {
-        method,
-        headers,
-        body,
-        dispatcher: this.settings.dispatcher,
-        headersTimeout: this.settings.timeoutMs,
-        bodyTimeout: this.settings.timeoutMs,
-        signal: options.signal,
-      });
-      const text = await res.body.text();
-      let parsed: unknown = text;
-      if (String(res.headers['content-type'] ?? '').includes('json') && text) {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = text;
-        }
+      let response = await this.exchange(method, url, body, contentType, options);
+      // A DPoP nonce the server has not seen yet: it refused before doing anything, so once more.
+      if (options.dpopKey && wantsNonce(response.status, response.headers, response.body)) {
+        response = await this.exchange(method, url, body, contentType, options);
       }
-      const error =
-        typeof parsed === 'object' && parsed !== null
-          ? (parsed as { error?: unknown; message?: unknown })
-          : {};
-      return {
-        status: res.statusCode,
-        headers: res.headers,
-        body: parsed,
-        error: res.statusCode >= 400 && typeof error.error === 'string' ? error.error : undefined,
-        message: res.statusCode >= 400 && typeof error.message === 'string' ? error.message : undefined,
-      };
+      return response;
     } catch (error) {
       return failureOf(error);
     }
+  }
+
+  private async exchange(
+    method: 'GET' | 'POST',
+    url: URL,
+    body: string | Buffer | undefined,
+    contentType: string | undefined,
+    options: CallOptions,
+  ): Promise<XrpcResponse> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (contentType) headers['content-type'] = contentType;
+    if (options.token && options.dpopKey) {
+      headers.authorization = `DPoP ${options.token}`;
+      headers.dpop = await dpopProof(options.dpopKey, {
+        method,
+        url: url.href,
+        nonce: nonceFor(url.href),
+        accessToken: options.token,
+      });
+    } else if (options.token) {
+      headers.authorization = `Bearer ${options.token}`;
+    }
+    const res = await request(url, {
+      method,
+      headers,
+      body,
+      dispatcher: this.settings.dispatcher,
+      headersTimeout: this.settings.timeoutMs,
+      bodyTimeout: this.settings.timeoutMs,
+      signal: options.signal,
+    });
+    if (options.dpopKey) rememberNonce(url.href, res.headers);
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    if (String(res.headers['content-type'] ?? '').includes('json') && text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    const error =
+      typeof parsed === 'object' && parsed !== null ? (parsed as { error?: unknown; message?: unknown }) : {};
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: parsed,
+      error: res.statusCode >= 400 && typeof error.error === 'string' ? error.error : undefined,
+      message: res.statusCode >= 400 && typeof error.message === 'string' ? error.message : undefined,
+    };
   }
 }
 
