@@ -1,4 +1,6 @@
 import type { Sql } from '../db/connection.ts';
+import { getLinkSettings } from '../domain/links/link-settings.ts';
+import { findLinks, prepareLinks } from '../domain/links/prepare-links.ts';
 import type { Logger } from '../logger.ts';
 import type { NetworkRegistry } from '../networks/registry.ts';
 import type {
@@ -36,6 +38,11 @@ export interface AttemptDeps {
   events: PublishEvents;
   log: Logger;
   media?: MediaSource;
+  /**
+   * PUBLIC_URL, for short links (`{base}/s/{code}`). Without it links are not shortened (a link to
+   * a Spool nobody outside can reach would break the post); UTM parameters still apply.
+   */
+  shortLinkBaseUrl?: string | undefined;
   stillPublishable(target: ClaimedTarget): Promise<boolean>;
 }
 
@@ -76,12 +83,24 @@ export async function runAttempt(target: ClaimedTarget, deps: AttemptDeps): Prom
   };
   let post: OutgoingPost;
   try {
-    post = await outgoingPost(target, deps.media);
+    post = await outgoingPost(target, deps);
   } catch (error) {
     return fail(
       base,
       'media.unavailable',
       `A media file of this post could not be read: ${(error as Error).message}`,
+    );
+  }
+  try {
+    await applyLinkSettings(target, post, deps);
+  } catch (error) {
+    log.warn({ err: error }, 'could not prepare the links of this post');
+    return settlementFor(
+      { kind: 'retryable', reason: 'Spool could not prepare the links of this post; it will try again.' },
+      target,
+      network,
+      deps.retry,
+      base,
     );
   }
 
@@ -258,7 +277,26 @@ async function storeCredentials(deps: AttemptDeps, target: ClaimedTarget, creden
   await deps.sql`update channels set credentials_sealed = ${sealed}, updated_at = now() where id = ${target.channelId}`;
 }
 
-async function outgoingPost(target: ClaimedTarget, media: MediaSource | undefined): Promise<OutgoingPost> {
+/**
+ * The channel's link settings (UTM parameters, short links), applied to posts that have links. The
+ * same link gets the same short link on every attempt, so a retried post reads the same.
+ */
+async function applyLinkSettings(target: ClaimedTarget, post: OutgoingPost, deps: AttemptDeps) {
+  if (!post.parts.some((part) => findLinks(part.text).length > 0)) return;
+  const settings = await getLinkSettings(deps.sql, target.organizationId, target.channelId);
+  if (!settings.utmEnabled && !settings.shortenLinks) return;
+  const options = {
+    shorten: settings.shortenLinks && deps.shortLinkBaseUrl !== undefined,
+    utm: settings.utmEnabled ? { campaign: settings.utmCampaign } : (false as const),
+    channel: { id: target.channelId, network: target.network },
+    post: { id: target.postId, organizationId: target.organizationId },
+    shortLinkBaseUrl: deps.shortLinkBaseUrl ?? '',
+  };
+  for (const part of post.parts) part.text = (await prepareLinks(deps.sql, part.text, options)).text;
+}
+
+async function outgoingPost(target: ClaimedTarget, deps: AttemptDeps): Promise<OutgoingPost> {
+  const { media } = deps;
   const load = async (items: { mediaId: string; altText?: string }[] | undefined) => {
     if (!items || items.length === 0) return [];
     if (!media) throw new Error('no media store is configured');
