@@ -7,6 +7,7 @@ export type AuditAction =
   | 'user.sign_in_failed'
   | 'user.signed_out'
   | 'user.password_changed'
+  | 'user.profile_changed'
   | 'user.password_reset_requested'
   | 'user.password_reset'
   | 'user.deleted'

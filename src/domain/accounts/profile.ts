@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import type { Sql } from '../../db/connection.ts';
 import { hashPassword, verifyPassword } from '../../security/passwords.ts';
 import { SpoolError } from '../errors.ts';
 import { type RequestOrigin, recordUserAudit } from './audit.ts';
 import type { Role } from './roles.ts';
+import { personNameSchema } from './schemas.ts';
 import { revokeUserSessions } from './sessions.ts';
 
 export interface Me {
@@ -27,6 +29,71 @@ export async function loadMe(sql: Sql, userId: string): Promise<Me> {
     },
     organizations: [...organizations],
   };
+}
+
+/** What a person may change about themselves; a field left out stays as it is. */
+export const profileChangesSchema = z.object({
+  name: personNameSchema.min(1, { message: 'must not be empty' }).optional(),
+  timezone: z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(100, { message: 'must be at most 100 characters' })
+    .optional(),
+});
+export type ProfileChanges = z.infer<typeof profileChangesSchema>;
+
+/**
+ * The canonical IANA name of a time zone, or undefined when it is not one. The runtime's own zone
+ * data decides (as it will when dates are shown), and its canonical spelling is what gets stored:
+ * "europe/paris" becomes "Europe/Paris", the alias "US/Eastern" becomes "America/New_York".
+ * Offsets such as "+02:00" are refused: they ignore daylight saving, so a digest would drift.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!/^[A-Za-z]/.test(name)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Changes the name and/or time zone; a change (not a no-op) is recorded in the audit log. */
+export async function updateProfile(
+  sql: Sql,
+  userId: string,
+  changes: ProfileChanges,
+  origin: RequestOrigin = {},
+): Promise<Me> {
+  const timezone = changes.timezone === undefined ? undefined : canonicalTimeZone(changes.timezone);
+  if (changes.timezone !== undefined && !timezone) {
+    throw new SpoolError(
+      'profile.invalid_timezone',
+      `"${changes.timezone}" is not a time zone Spool knows; choose one such as "Europe/London" or "America/New_York".`,
+      'invalid',
+      { field: 'timezone' },
+    );
+  }
+  await sql.begin(async (tx) => {
+    const [before] = await tx<{ name: string; timezone: string }[]>`
+      select name, timezone from users where id = ${userId} for update`;
+    if (!before) throw new SpoolError('auth.required', 'This account no longer exists.', 'unauthenticated');
+    const name = changes.name ?? before.name;
+    const zone = timezone ?? before.timezone;
+    const changed = [name !== before.name ? 'name' : '', zone !== before.timezone ? 'timezone' : ''].filter(
+      Boolean,
+    );
+    if (changed.length === 0) return;
+    await tx`update users set name = ${name}, timezone = ${zone}, updated_at = now() where id = ${userId}`;
+    await recordUserAudit(tx as unknown as Sql, userId, {
+      action: 'user.profile_changed',
+      actorUserId: userId,
+      subjectUserId: userId,
+      details: { changed: changed.join(','), ...(zone !== before.timezone ? { timezone: zone } : {}) },
+      origin,
+    });
+  });
+  return loadMe(sql, userId);
 }
 
 /** Changes the password after checking the current one; signs out every other session. */

@@ -3,7 +3,19 @@ import { z } from 'zod';
 import type { Config } from '../../config/config.ts';
 import type { Sql } from '../../db/connection.ts';
 import { recordUserAudit } from '../../domain/accounts/audit.ts';
-import { changePassword, deleteAccount, loadMe } from '../../domain/accounts/profile.ts';
+import {
+  digestChangesSchema,
+  getDigestPreferences,
+  updateDigestPreferences,
+} from '../../domain/accounts/digest-preferences.ts';
+import {
+  changePassword,
+  deleteAccount,
+  loadMe,
+  type Me,
+  profileChangesSchema,
+  updateProfile,
+} from '../../domain/accounts/profile.ts';
 import {
   emailSchema,
   organizationNameSchema,
@@ -21,7 +33,10 @@ interface Deps {
   config: Config;
 }
 
-/** Sign-up, sign-in, sign-out, password change and account deletion for people using the dashboard. */
+/**
+ * Sign-up, sign-in, sign-out, and a person's own account: profile, password, digest email
+ * preferences and account deletion.
+ */
 export function registerAuthRoutes(app: App, { sql, config }: Deps): void {
   const startSession = async (request: FastifyRequest, reply: FastifyReply, userId: string) => {
     // A new session on every sign-in: a session id planted before sign-in never gains rights.
@@ -102,16 +117,49 @@ export function registerAuthRoutes(app: App, { sql, config }: Deps): void {
       config: { access: 'user' },
       schema: { tags: ['accounts'], summary: 'The caller: user, organizations and roles' },
     },
+    async (request) => presentMe(request, await loadMe(sql, actorOf(request).userId)),
+  );
+
+  app.patch(
+    '/api/me',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change your name or time zone (an IANA name such as "Europe/London")',
+        body: profileChangesSchema,
+      },
+    },
     async (request) => {
       const actor = actorOf(request);
-      const me = await loadMe(sql, actor.userId);
-      return {
-        ...me,
-        authenticatedWith: actor.via,
-        scopes: actor.scopes,
-        ...(actor.csrfToken ? { csrfToken: actor.csrfToken } : {}),
-      };
+      const me = await updateProfile(sql, actor.userId, request.body, originOf(request));
+      return presentMe(request, me);
     },
+  );
+
+  app.get(
+    '/api/me/digest',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'When your weekly digest email arrives (weekday and hour in your time zone)',
+      },
+    },
+    async (request) => getDigestPreferences(sql, actorOf(request).userId),
+  );
+
+  app.patch(
+    '/api/me/digest',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Turn your weekly digest email on or off, or move it to another weekday or hour',
+        body: digestChangesSchema,
+      },
+    },
+    async (request) => updateDigestPreferences(sql, actorOf(request).userId, request.body),
   );
 
   app.post(
@@ -147,4 +195,15 @@ export function registerAuthRoutes(app: App, { sql, config }: Deps): void {
       return reply.status(204).send();
     },
   );
+}
+
+/** GET and PATCH /api/me answer alike: the caller, how they signed in, and the CSRF token to send. */
+function presentMe(request: FastifyRequest, me: Me) {
+  const actor = actorOf(request);
+  return {
+    ...me,
+    authenticatedWith: actor.via,
+    scopes: actor.scopes,
+    ...(actor.csrfToken ? { csrfToken: actor.csrfToken } : {}),
+  };
 }

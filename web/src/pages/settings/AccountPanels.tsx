@@ -1,57 +1,5 @@
-import type { FormEvent } from 'react';
 import { api } from '../../api/client.ts';
-import type { Me } from '../../api/types.ts';
-import { Field, FormError, formText, useSubmission } from '../../ui/forms.tsx';
 import { useResource } from '../../ui/use-resource.ts';
-
-/** Your profile as the server knows it, and a password change. */
-export function ProfilePanel({ me }: { me: Me }) {
-  const submission = useSubmission();
-  const change = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const done = await submission.run(() =>
-      api('/api/me/password', {
-        body: {
-          currentPassword: formText(form, 'currentPassword'),
-          newPassword: formText(form, 'newPassword'),
-        },
-      }).then(() => true),
-    );
-    if (done) form.reset();
-  };
-  return (
-    <section className="card" aria-labelledby="profile-heading">
-      <h2 id="profile-heading">Your profile</h2>
-      <p>
-        {me.user.name || 'No name'} · {me.user.email}
-        <br />
-        <span className="muted">Time zone: {me.user.timezone}</span>
-      </p>
-      <h3>Change password</h3>
-      <form onSubmit={change} noValidate aria-label="Change password">
-        <Field
-          label="Current password"
-          name="currentPassword"
-          type="password"
-          autoComplete="current-password"
-          error={submission.fieldErrors.currentPassword}
-        />
-        <Field
-          label="New password"
-          name="newPassword"
-          type="password"
-          autoComplete="new-password"
-          error={submission.fieldErrors.newPassword}
-        />
-        <FormError message={submission.formError} />
-        <button type="submit" disabled={submission.busy}>
-          Change password
-        </button>
-      </form>
-    </section>
-  );
-}
 
 interface Notification {
   id: string;
