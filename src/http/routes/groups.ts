@@ -8,9 +8,11 @@ import {
   removeChannelFromGroup,
   updateProfileGroup,
 } from '../../domain/channels/update-profile-group.ts';
+import { listGroupQueue } from '../../domain/queue/list-group-queue.ts';
 import type { App } from '../app.ts';
 import { orgOf } from '../plugins/auth.ts';
 import { groupChannelParams, groupParams, orgParams } from '../schemas/ids.ts';
+import { decodeCursor, pageQuery, presentPage } from '../schemas/pagination.ts';
 
 const groupName = z.string().trim().min(1).max(100);
 const channelIds = z.array(z.uuid()).max(500);
@@ -58,6 +60,29 @@ export function registerGroupRoutes(app: App, { sql }: { sql: Sql }): void {
       if (!group) throw groupNotFound(request.params.groupId);
       return group;
     },
+  );
+
+  app.get(
+    '/api/orgs/:orgId/groups/:groupId/queue',
+    {
+      config: { access: 'org', permission: 'org.read' },
+      schema: {
+        tags: ['groups', 'queue'],
+        summary:
+          'The upcoming posts of every channel in the group, merged in the order they go out, each with its channel',
+        params: groupParams,
+        querystring: z.object(pageQuery()),
+      },
+    },
+    async (request) =>
+      presentPage(
+        await listGroupQueue(sql, {
+          organizationId: orgOf(request).organizationId,
+          groupId: request.params.groupId,
+          after: decodeCursor(request.query.cursor),
+          limit: request.query.limit,
+        }),
+      ),
   );
 
   app.patch(

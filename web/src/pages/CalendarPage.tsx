@@ -11,10 +11,15 @@ import { channelName } from '../ui/networks.ts';
 import { useResource } from '../ui/use-resource.ts';
 import { addDays, localParts, viewDays } from './calendar/calendar-dates.ts';
 import { CalendarGrid, type CalendarItem } from './calendar/MonthGrid.tsx';
+import type { SlotPlace } from './calendar/use-slot-drag.ts';
+import { WeekGrid } from './calendar/WeekGrid.tsx';
 
 const STATUS_FILTERS = ['pending', 'sent', 'failed', 'drafts', 'awaiting_approval'] as const;
 
-/** Every channel's posts on a month or week, filterable; drag a post to another day to move it. */
+/**
+ * Every channel's posts on a month or week, filterable. Drag a post to another day (month) or to
+ * another day and half hour (week) to move it; times are each channel's own wall clock.
+ */
 export default function CalendarPage() {
   const { org } = useSession();
   const channels = useChannels(org.id);
@@ -88,6 +93,10 @@ export default function CalendarPage() {
   );
   const onMove = useCallback(
     (item: CalendarItem, day: string) => void reschedule(item, `${day}T${item.time}`),
+    [reschedule],
+  );
+  const onMoveTo = useCallback(
+    (item: CalendarItem, place: SlotPlace) => void reschedule(item, `${place.day}T${place.time}`),
     [reschedule],
   );
 
@@ -190,16 +199,22 @@ export default function CalendarPage() {
         message={submission.formError ?? posts.error ?? (Object.values(submission.fieldErrors)[0] || null)}
       />
       {open ? <PostDetails item={open} onClose={() => setOpen(null)} onReschedule={reschedule} /> : null}
-      <CalendarGrid
-        days={days}
-        month={anchor.getMonth()}
-        byDay={byDay}
-        view={view}
-        onMove={onMove}
-        onOpen={setOpen}
-      />
+      {view === 'week' ? (
+        <WeekGrid days={days} byDay={byDay} onMoveTo={onMoveTo} onOpen={setOpen} />
+      ) : (
+        <CalendarGrid
+          days={days}
+          month={anchor.getMonth()}
+          byDay={byDay}
+          view={view}
+          onMove={onMove}
+          onOpen={setOpen}
+        />
+      )}
       <p className="muted">
-        Drag a post to another day to move it (it keeps its time of day); open a post to pick an exact time.
+        {view === 'week'
+          ? "Drag a post to another day and half hour to move it, in its channel's time zone. With the keyboard, focus a post and press Alt+↑/↓ to move it 30 minutes or Alt+←/→ to move it a day; open a post to type an exact time."
+          : 'Drag a post to another day to move it (it keeps its time of day); open a post to pick an exact time.'}
       </p>
     </div>
   );
@@ -216,13 +231,18 @@ function PostDetails({
 }) {
   const [localTime, setLocalTime] = useState(`${item.day}T${item.time}`);
   const movable = ['queued', 'scheduled', 'draft', 'awaiting_approval'].includes(item.target.status);
+  // Opened from the keyboard (Enter on a post), the time to type is where the focus goes.
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => {
+    (panel.current?.querySelector<HTMLElement>('#cal-move') ?? panel.current)?.focus();
+  }, []);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await onReschedule(item, localTime);
     onClose();
   };
   return (
-    <section className="card" aria-label="Post details">
+    <section className="card" aria-label="Post details" ref={panel} tabIndex={-1}>
       <p>
         <strong>{item.channel ? channelName(item.channel) : 'Channel'}</strong> · {item.day} {item.time} ·{' '}
         {STATUS_LABELS[item.target.status]}
@@ -254,10 +274,12 @@ function PostDetails({
   );
 }
 
-/** Places the post on its new day for display until the server answers with the exact instant. */
+/**
+ * Places the post at its new day and time for display until the server answers with the exact
+ * instant (the wall-clock shift; only a daylight-saving change in between makes it differ).
+ */
 function localToIsoGuess(localTime: string, item: CalendarItem): string {
-  const shiftDays =
-    (Date.parse(`${localTime.slice(0, 10)}T00:00Z`) - Date.parse(`${item.day}T00:00Z`)) / 86_400_000;
+  const shift = Date.parse(`${localTime.slice(0, 16)}Z`) - Date.parse(`${item.day}T${item.time}Z`);
   const base = new Date(item.target.dueAt ?? item.target.publishedAt ?? Date.now());
-  return new Date(base.getTime() + shiftDays * 86_400_000).toISOString();
+  return new Date(base.getTime() + shift).toISOString();
 }

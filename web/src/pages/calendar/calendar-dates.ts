@@ -59,3 +59,40 @@ export function localParts(iso: string, timeZone: string): { day: string; time: 
   for (const part of format.formatToParts(new Date(iso))) parts[part.type] = part.value;
   return { day: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
 }
+
+/** The week view's rows: half hours of the channel's wall clock. */
+export const SLOT_MINUTES = 30;
+export const SLOTS_PER_DAY = (24 * 60) / SLOT_MINUTES;
+
+/** The row a wall-clock time (`HH:MM`) falls in. */
+export function slotIndex(time: string): number {
+  const [hour = 0, minute = 0] = time.split(':').map(Number);
+  return Math.min(SLOTS_PER_DAY - 1, Math.floor((hour * 60 + minute) / SLOT_MINUTES));
+}
+
+/** The wall-clock time a row starts at: `slotTime(29)` is `'14:30'`. */
+export function slotTime(index: number): string {
+  const minutes = index * SLOT_MINUTES;
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/** A wall-clock date and time moved by some minutes, as dates on a calendar (no zone involved). */
+export function shiftLocal(day: string, time: string, minutes: number): { day: string; time: string } {
+  const moved = new Date(Date.parse(`${day}T${time}:00Z`) + minutes * 60_000).toISOString();
+  return { day: moved.slice(0, 10), time: moved.slice(11, 16) };
+}
+
+const slotLabelFormat = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "Wed 28 Oct, 14:30": a wall-clock date and time as people read it. */
+export function formatLocalSlot(day: string, time: string): string {
+  return slotLabelFormat.format(new Date(`${day}T${time}:00Z`));
+}

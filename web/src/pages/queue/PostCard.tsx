@@ -10,6 +10,7 @@ export const PostCard = memo(function PostCard({
   handle,
   actions,
   dragging,
+  channelTag,
 }: {
   target: Target;
   timeZone: string;
@@ -17,6 +18,8 @@ export const PostCard = memo(function PostCard({
   handle?: ReactNode;
   actions?: ReactNode;
   dragging?: boolean;
+  /** Where the post goes, in lists that mix channels (a group's queue). */
+  channelTag?: ReactNode;
 }) {
   return (
     <article
@@ -26,6 +29,7 @@ export const PostCard = memo(function PostCard({
       {handle}
       <div className="post-body">
         <header className="post-meta">
+          {channelTag}
           <time dateTime={target.dueAt ?? undefined}>
             {formatDueAt(
               target.status === 'published' ? (target.publishedAt ?? target.dueAt) : target.dueAt,
