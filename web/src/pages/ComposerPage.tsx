@@ -1,18 +1,29 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
-import { ApiError, api } from '../api/client.ts';
+import { ApiError } from '../api/client.ts';
 import { useChannels, useGroups } from '../api/org-data.ts';
 import type { Channel, Post } from '../api/types.ts';
 import { linkHandler, useLocation } from '../app/router.ts';
 import { useAbilities, useSession } from '../app/session.tsx';
 import { FormError, useSubmission } from '../ui/forms.tsx';
 import { channelName } from '../ui/networks.ts';
+import { ChannelChecks } from './composer/ChannelChecks.tsx';
 import { ChannelPicker } from './composer/ChannelPicker.tsx';
+import {
+  channelHasLink,
+  channelHasProblems,
+  checkDraft,
+  draftHasProblems,
+  partFieldErrors,
+  type ServerProblemsByPart,
+  serverProblemsOf,
+} from './composer/draft-checks.ts';
+import { LinkOptions } from './composer/LinkOptions.tsx';
 import { MediaPicker } from './composer/MediaPicker.tsx';
 import { Preview } from './composer/Preview.tsx';
-import { type Draft, EMPTY, loadIdea, loadPost, saveEdit } from './composer/post-drafts.ts';
-import { type ScheduleMode, SchedulePicker, scheduleBody } from './composer/SchedulePicker.tsx';
+import { createPost, type Draft, EMPTY, loadIdea, loadPost, saveEdit } from './composer/post-drafts.ts';
+import { type ScheduleMode, SchedulePicker } from './composer/SchedulePicker.tsx';
+import { ThreadEditor } from './composer/ThreadEditor.tsx';
 import { useNetworkRules } from './composer/use-network-rules.ts';
-import type { ChannelCheck } from './composer/validation.ts';
 
 /** Write once for several channels, adjust per channel, check against each network, schedule. */
 export function ComposerPage() {
@@ -26,7 +37,9 @@ export function ComposerPage() {
   const [tab, setTab] = useState<string>('all');
   const [mode, setMode] = useState<ScheduleMode>(editing ? 'keep' : 'queue');
   const [localTime, setLocalTime] = useState(defaultLocalTime);
-  const [serverProblems, setServerProblems] = useState<Record<string, string[]>>({});
+  const [serverProblems, setServerProblems] = useState<ServerProblemsByPart>(NO_SERVER_PROBLEMS);
+  // The thread's part keys as last sent: the server names parts by position, the page by key.
+  const [sentPartKeys, setSentPartKeys] = useState<string[]>([]);
   const [done, setDone] = useState<Post | null>(null);
   const submission = useSubmission();
 
@@ -41,25 +54,8 @@ export function ComposerPage() {
     [channels.data, draft.selected],
   );
   const rules = useNetworkRules();
-  const checks = useMemo(() => {
-    const result = new Map<string, ChannelCheck | null>();
-    for (const channel of chosen) {
-      result.set(
-        channel.id,
-        rules
-          ? rules.checkForNetwork(
-              channel.network,
-              draft.overrides[channel.id] ?? draft.text,
-              draft.media,
-              draft.title,
-            )
-          : null,
-      );
-    }
-    return result;
-  }, [chosen, draft, rules]);
-  const blocking =
-    [...checks.values()].some((check) => (check?.problems.length ?? 0) > 0) && mode !== 'draft';
+  const checks = useMemo(() => checkDraft(rules, chosen, draft), [chosen, draft, rules]);
+  const blocking = draftHasProblems(checks) && mode !== 'draft';
 
   const update = (change: Partial<Draft>) => {
     setDone(null);
@@ -68,28 +64,16 @@ export function ComposerPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setServerProblems({});
-    const media = draft.media.map((m) => ({ mediaId: m.mediaId, altText: m.altText }));
-    const overrides = Object.entries(draft.overrides)
-      .filter(([channelId]) => draft.selected.has(channelId))
-      .map(([channelId, text]) => ({ channelId, text }));
+    setServerProblems(NO_SERVER_PROBLEMS);
+    const partKeys = draft.thread.map((part) => part.key);
+    setSentPartKeys(partKeys);
     const post = await submission.run(async () => {
       try {
-        if (editing) return await saveEdit(org.id, editing, draft, media, mode, localTime);
-        return await api<Post>(`/api/orgs/${org.id}/posts`, {
-          idempotent: true,
-          body: {
-            text: draft.text,
-            title: draft.title,
-            media,
-            channelIds: [...draft.selected],
-            overrides,
-            schedule: scheduleBody(mode === 'keep' ? 'queue' : mode, localTime),
-          },
-        });
+        if (editing) return await saveEdit(org.id, editing, draft, mode, localTime);
+        return await createPost(org.id, draft, mode, localTime);
       } catch (error) {
         if (error instanceof ApiError && error.code === 'post.invalid')
-          setServerProblems(problemsByChannel(error));
+          setServerProblems(serverProblemsOf(error, partKeys));
         throw error;
       }
     });
@@ -102,8 +86,18 @@ export function ComposerPage() {
     }
   };
 
+  const forgetPartProblems = (key: string) => {
+    if (!sentPartKeys.includes(key) && !serverProblems.parts[key]) return;
+    setSentPartKeys((keys) => keys.map((k) => (k === key ? '' : k)));
+    setServerProblems(({ main, parts }) => ({
+      main,
+      parts: Object.fromEntries(Object.entries(parts).filter(([k]) => k !== key)),
+    }));
+  };
+
   const activeChannel = chosen.find((c) => c.id === tab);
   const activeText = activeChannel ? (draft.overrides[activeChannel.id] ?? draft.text) : draft.text;
+  const withLinks = (activeChannel ? [activeChannel] : chosen).filter((c) => channelHasLink(draft, c.id));
   const submitLabel =
     mode === 'draft'
       ? 'Save draft'
@@ -137,7 +131,7 @@ export function ComposerPage() {
               type="button"
               role="tab"
               aria-selected={tab === channel.id}
-              className={(checks.get(channel.id)?.problems.length ?? 0) > 0 ? 'has-problem' : ''}
+              className={channelHasProblems(checks, channel.id) ? 'has-problem' : ''}
               onClick={() => setTab(channel.id)}
             >
               {channelName(channel)}
@@ -180,14 +174,33 @@ export function ComposerPage() {
               </p>
             ) : null}
           </div>
-          {activeChannel ? <Preview channel={activeChannel} text={activeText} media={draft.media} /> : null}
+          {activeChannel ? (
+            <Preview channel={activeChannel} text={activeText} media={draft.media} thread={draft.thread} />
+          ) : null}
           <ChannelChecks
             channels={activeChannel ? [activeChannel] : chosen}
-            checks={checks}
-            server={serverProblems}
+            checks={checks.main}
+            server={serverProblems.main}
           />
+          <LinkOptions orgId={org.id} channels={withLinks} />
         </div>
-        <MediaPicker orgId={org.id} media={draft.media} onChange={(media) => update({ media })} />
+        <MediaPicker
+          orgId={org.id}
+          media={draft.media}
+          label={draft.thread.length > 0 ? 'Images or videos for part 1' : 'Images or videos'}
+          onChange={(media) => update({ media })}
+        />
+        <ThreadEditor
+          orgId={org.id}
+          parts={draft.thread}
+          channels={chosen}
+          checks={checks.parts}
+          server={serverProblems.parts}
+          fieldErrors={partFieldErrors(submission.fieldErrors, sentPartKeys)}
+          threadError={submission.fieldErrors.thread}
+          onChange={(thread) => update({ thread })}
+          onPartEdited={forgetPartProblems}
+        />
         <SchedulePicker
           mode={mode}
           localTime={localTime}
@@ -237,40 +250,6 @@ function OverrideControls({
   );
 }
 
-function ChannelChecks({
-  channels,
-  checks,
-  server,
-}: {
-  channels: Channel[];
-  checks: Map<string, ChannelCheck | null>;
-  server: Record<string, string[]>;
-}) {
-  return (
-    <ul className="checks" aria-live="polite">
-      {channels.map((channel) => {
-        const check = checks.get(channel.id);
-        if (!check) return null;
-        const over = check.length > check.maxLength;
-        const problems = [...check.problems.map((p) => p.message), ...(server[channel.id] ?? [])];
-        return (
-          <li key={channel.id} data-channel-check={channel.id}>
-            <span className={`counter${over ? ' over' : ''}`}>
-              {channelName(channel)}: {check.length}/{check.maxLength}
-              {check.unit === 'bytes' ? ' bytes' : ''}
-            </span>
-            {[...new Set(problems)].map((message) => (
-              <span key={message} className="field-error" role="alert">
-                {message}
-              </span>
-            ))}
-          </li>
-        );
-      })}
-    </ul>
-  );
-}
-
 function Confirmation({ post }: { post: Post }) {
   const statuses = new Set(post.targets.map((t) => t.status));
   const message = statuses.has('awaiting_approval')
@@ -313,9 +292,4 @@ function sharedText(query: URLSearchParams): string {
     .join('\n');
 }
 
-function problemsByChannel(error: ApiError): Record<string, string[]> {
-  const channels = Array.isArray(error.details.channels)
-    ? (error.details.channels as { channelId: string; problems: { message: string }[] }[])
-    : [];
-  return Object.fromEntries(channels.map((c) => [c.channelId, c.problems.map((p) => p.message)]));
-}
+const NO_SERVER_PROBLEMS: ServerProblemsByPart = { main: {}, parts: {} };

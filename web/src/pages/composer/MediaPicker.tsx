@@ -8,10 +8,13 @@ export function MediaPicker({
   orgId,
   media,
   onChange,
+  label = 'Images or videos',
 }: {
   orgId: string;
   media: AttachedMedia[];
   onChange(media: AttachedMedia[]): void;
+  /** Names the picker when the composer has several (one per part of a thread). */
+  label?: string;
 }) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
@@ -65,9 +68,11 @@ export function MediaPicker({
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <label htmlFor={inputId}>Images or videos</label>
+        <label htmlFor={inputId} id={`${inputId}-label`}>
+          {label}
+        </label>
         <p className="muted">Drop files here, or</p>
-        <button type="button" onClick={() => input.current?.click()}>
+        <button type="button" aria-describedby={`${inputId}-label`} onClick={() => input.current?.click()}>
           Choose files
         </button>
         <input
@@ -103,9 +108,9 @@ export function MediaPicker({
                 <span className="media-placeholder">{item.contentType}</span>
               )}
               <div className="field grow">
-                <label htmlFor={`alt-${item.mediaId}`}>Alt text for {item.filename}</label>
+                <label htmlFor={`${inputId}-alt-${item.mediaId}`}>Alt text for {item.filename}</label>
                 <input
-                  id={`alt-${item.mediaId}`}
+                  id={`${inputId}-alt-${item.mediaId}`}
                   value={item.altText}
                   maxLength={1500}
                   placeholder="Describe the image for people who cannot see it"

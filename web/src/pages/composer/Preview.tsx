@@ -1,23 +1,63 @@
 import type { Channel } from '../../api/types.ts';
 import { networkName } from '../../ui/networks.ts';
 import type { AttachedMedia } from './validation.ts';
+import './composer.css';
 
 const URL_PATTERN = /(https?:\/\/[^\s]+)/g;
 
-/** How the post will look on one channel: name, handle, text with its links, the images. */
+export interface PreviewPart {
+  text: string;
+  media: AttachedMedia[];
+}
+
+/**
+ * How the post will look on one channel: name, handle, text with its links, the images; a thread
+ * shows every part in order, each a reply to the one before.
+ */
 export function Preview({
   channel,
   text,
   media,
+  thread = [],
 }: {
   channel: Channel;
   text: string;
   media: AttachedMedia[];
+  thread?: readonly PreviewPart[];
 }) {
-  const parts = text.split(URL_PATTERN);
+  const parts = [{ text, media }, ...thread];
+  const single = parts.length === 1;
   return (
     <figure className="preview" aria-label={`Preview on ${networkName(channel.network)}`}>
-      <figcaption className="preview-head">
+      {single ? (
+        <PreviewPost channel={channel} part={{ text, media }} />
+      ) : (
+        <ol className="preview-thread">
+          {parts.map((part, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the preview's parts are its positions in the thread
+            <li key={index} data-preview-part={index + 1}>
+              <PreviewPost channel={channel} part={part} position={`${index + 1}/${parts.length}`} />
+            </li>
+          ))}
+        </ol>
+      )}
+    </figure>
+  );
+}
+
+function PreviewPost({
+  channel,
+  part,
+  position,
+}: {
+  channel: Channel;
+  part: PreviewPart;
+  position?: string;
+}) {
+  const pieces = part.text.split(URL_PATTERN);
+  return (
+    <>
+      <div className="preview-head">
         <span className="preview-avatar" aria-hidden="true">
           {(channel.displayName || channel.handle).replace(/^@/, '').slice(0, 1).toUpperCase()}
         </span>
@@ -27,29 +67,30 @@ export function Preview({
             @{channel.handle.replace(/^@/, '')} · {networkName(channel.network)}
           </span>
         </span>
-      </figcaption>
+        {position ? <span className="badge preview-position">{position}</span> : null}
+      </div>
       <p className="post-text">
-        {parts.map((part, index) =>
+        {pieces.map((piece, index) =>
           index % 2 === 1 ? (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text never reorder
+            // biome-ignore lint/suspicious/noArrayIndexKey: the pieces of one text never reorder
             <span key={index} className="preview-link">
-              {part}
+              {piece}
             </span>
           ) : (
-            part
+            piece
           ),
         )}
-        {text.trim() === '' ? <em className="muted">Nothing written yet</em> : null}
+        {part.text.trim() === '' ? <em className="muted">Nothing written yet</em> : null}
       </p>
-      {media.length > 0 ? (
-        <div className={`preview-media count-${Math.min(media.length, 4)}`}>
-          {media
+      {part.media.length > 0 ? (
+        <div className={`preview-media count-${Math.min(part.media.length, 4)}`}>
+          {part.media
             .slice(0, 4)
             .map((item) =>
               item.previewUrl ? <img key={item.mediaId} src={item.previewUrl} alt={item.altText} /> : null,
             )}
         </div>
       ) : null}
-    </figure>
+    </>
   );
 }

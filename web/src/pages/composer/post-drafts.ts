@@ -1,20 +1,47 @@
 import { api } from '../../api/client.ts';
-import type { Idea, Media, Post } from '../../api/types.ts';
+import type { Idea, Media, MediaItem, Post } from '../../api/types.ts';
 import { type ScheduleMode, scheduleBody } from './SchedulePicker.tsx';
 import type { AttachedMedia } from './validation.ts';
 
-/** What the composer edits: loading it from a post or an idea, and saving an edited post. */
+/** What the composer edits: loading it from a post or an idea, and saving a new or edited post. */
+
+/** A further part of a thread, published as a reply to the part before it. */
+export interface ThreadPartDraft {
+  /** Stable while the part is edited and moved, so React keeps its textarea (and focus) with it. */
+  key: string;
+  text: string;
+  media: AttachedMedia[];
+}
 
 export interface Draft {
   text: string;
   title: string;
   media: AttachedMedia[];
+  /** Parts 2, 3, … of a thread; the same on every channel. */
+  thread: ThreadPartDraft[];
   selected: Set<string>;
   /** Per-channel text replacing the shared text on that channel. */
   overrides: Record<string, string>;
 }
 
-export const EMPTY: Draft = { text: '', title: '', media: [], selected: new Set(), overrides: {} };
+export const EMPTY: Draft = {
+  text: '',
+  title: '',
+  media: [],
+  thread: [],
+  selected: new Set(),
+  overrides: {},
+};
+
+/** A post as the API answers it, with the thread the shared `Post` type does not name. */
+type PostWithThread = Post & { thread?: { text: string; media: MediaItem[] }[] };
+
+let partCount = 0;
+
+export function newThreadPart(text = '', media: AttachedMedia[] = []): ThreadPartDraft {
+  partCount += 1;
+  return { key: `part-${partCount}`, text, media };
+}
 
 async function mediaFacts(
   orgId: string,
@@ -36,14 +63,18 @@ async function mediaFacts(
 }
 
 export async function loadPost(orgId: string, postId: string): Promise<Draft> {
-  const post = await api<Post>(`/api/orgs/${orgId}/posts/${postId}`);
+  const post = await api<PostWithThread>(`/api/orgs/${orgId}/posts/${postId}`);
   const overrides: Record<string, string> = {};
   for (const target of post.targets)
     if (target.textOverride !== null) overrides[target.channelId] = target.textOverride;
+  const thread = await Promise.all(
+    (post.thread ?? []).map(async (part) => newThreadPart(part.text, await mediaFacts(orgId, part.media))),
+  );
   return {
     text: post.text,
     title: post.title,
     media: await mediaFacts(orgId, post.media),
+    thread,
     selected: new Set(post.targets.map((t) => t.channelId)),
     overrides,
   };
@@ -59,20 +90,50 @@ export async function loadIdea(orgId: string, ideaId: string): Promise<Draft> {
   };
 }
 
-/** Saves an edited post: the shared content, each channel's text, then the time if it changed. */
+function mediaBody(media: AttachedMedia[]) {
+  return media.map((m) => ({ mediaId: m.mediaId, altText: m.altText }));
+}
+
+/** What the post says on every channel, as the API takes it. */
+function contentBody(draft: Draft) {
+  return {
+    text: draft.text,
+    title: draft.title,
+    media: mediaBody(draft.media),
+    thread: draft.thread.map((part) => ({ text: part.text, media: mediaBody(part.media) })),
+  };
+}
+
+export function createPost(
+  orgId: string,
+  draft: Draft,
+  mode: ScheduleMode,
+  localTime: string,
+): Promise<Post> {
+  const overrides = Object.entries(draft.overrides)
+    .filter(([channelId]) => draft.selected.has(channelId))
+    .map(([channelId, text]) => ({ channelId, text }));
+  return api<Post>(`/api/orgs/${orgId}/posts`, {
+    idempotent: true,
+    body: {
+      ...contentBody(draft),
+      channelIds: [...draft.selected],
+      overrides,
+      schedule: scheduleBody(mode === 'keep' ? 'queue' : mode, localTime),
+    },
+  });
+}
+
+/** Saves an edited post: the shared content and thread, each channel's text, then the time if it changed. */
 export async function saveEdit(
   orgId: string,
   postId: string,
   draft: Draft,
-  media: { mediaId: string; altText: string }[],
   mode: ScheduleMode,
   localTime: string,
 ): Promise<Post> {
   const base = `/api/orgs/${orgId}/posts/${postId}`;
-  const post = await api<Post>(base, {
-    method: 'PATCH',
-    body: { text: draft.text, title: draft.title, media },
-  });
+  const post = await api<Post>(base, { method: 'PATCH', body: contentBody(draft) });
   for (const target of post.targets) {
     const override = draft.overrides[target.channelId] ?? null;
     const schedule = mode === 'keep' ? undefined : scheduleBody(mode, localTime);

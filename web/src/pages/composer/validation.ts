@@ -1,5 +1,9 @@
 import { NETWORK_IDS, type NetworkId, rulesFor } from '../../../../src/domain/text/network-rules.ts';
-import { type Problem, validateForNetwork } from '../../../../src/domain/text/validate-post.ts';
+import {
+  type Problem,
+  type ProblemCode,
+  validateForNetwork,
+} from '../../../../src/domain/text/validate-post.ts';
 
 /**
  * The composer checks each channel's text with the very rules the server applies
@@ -45,6 +49,29 @@ export function checkForNetwork(
       title,
     }),
   };
+}
+
+/**
+ * Requirements of a whole post that replies in a thread do not repeat (a title, a board, a required
+ * image): the same set the server skips for thread parts (src/domain/posts/validate-content.ts).
+ */
+const FIRST_PART_ONLY: ReadonlySet<ProblemCode> = new Set([
+  'title.required',
+  'board.required',
+  'media.required',
+  'media.image_required',
+  'media.video_required',
+]);
+
+/** One further part of a thread (a reply), checked as the server checks it. */
+export function checkThreadPart(
+  network: string,
+  text: string,
+  media: readonly AttachedMedia[],
+): ChannelCheck | null {
+  const check = checkForNetwork(network, text, media, '');
+  if (!check) return null;
+  return { ...check, problems: check.problems.filter((problem) => !FIRST_PART_ONLY.has(problem.code)) };
 }
 
 export function requiresTitle(network: string): boolean {
