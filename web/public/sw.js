@@ -6,10 +6,20 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(['/', '/manifest.webmanifest', '/icon.svg']))
+      .then((cache) => Promise.all([cacheShell(cache), cache.addAll(['/manifest.webmanifest', '/icon.svg'])]))
       .then(() => self.skipWaiting()),
   );
 });
+
+// index.html and the scripts and styles it names: the page that installed the worker loaded them
+// before the worker existed, so without this the first offline visit would depend on the HTTP cache.
+async function cacheShell(cache) {
+  const response = await fetch('/', { cache: 'no-cache' });
+  if (!response.ok) throw new Error(`the app shell answered ${response.status}`);
+  const html = await response.clone().text();
+  const assets = [...new Set(html.match(/\/assets\/[\w.-]+/g) ?? [])];
+  await Promise.all([cache.put('/', response), cache.addAll(assets)]);
+}
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(

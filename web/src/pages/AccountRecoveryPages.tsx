@@ -61,7 +61,8 @@ export function ResetPasswordPage() {
         body: { token: query.get('token') ?? '', newPassword: formText(form, 'newPassword') },
       }).then(() => true),
     );
-    if (done) navigate('/signin', { replace: true });
+    // The sign-in page says the password changed, so the person knows which one to type.
+    if (done) navigate('/signin?password=changed', { replace: true });
   };
   return (
     <main className="auth" id="main">
@@ -78,16 +79,64 @@ export function ResetPasswordPage() {
         <button className="primary wide" type="submit" disabled={submission.busy}>
           Set password
         </button>
+        <p className="muted">
+          <a href="/forgot-password" onClick={linkHandler('/forgot-password')}>
+            Ask for a new link
+          </a>
+        </p>
       </form>
     </main>
   );
 }
 
+/** What an invitation link offers, as GET /api/invitations/:token answers. */
 interface InvitationInfo {
-  organization?: { name: string };
-  organizationName?: string;
+  organization: { name: string };
+  inviter: { name: string; email: string } | null;
   role: string;
   email: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+}
+
+const UNUSABLE: Record<Exclude<InvitationInfo['status'], 'pending'>, string> = {
+  accepted: 'This invitation has already been used.',
+  revoked:
+    'This invitation was withdrawn or replaced by a newer one. Use the newest invitation email, or ask for a new one.',
+  expired: 'This invitation has expired. Ask the person who invited you to send a new one.',
+};
+
+function useInvitation(token: string) {
+  return useResource(
+    (signal) => api<InvitationInfo>(`/api/invitations/${encodeURIComponent(token)}`, { signal }),
+    [token],
+  );
+}
+
+/** The invitation token inside a `next` path such as /invitations/accept?token=…, if it is one. */
+export function invitationTokenIn(next: string | null): string | null {
+  if (!next?.startsWith('/invitations/accept?')) return null;
+  return new URLSearchParams(next.slice(next.indexOf('?') + 1)).get('token');
+}
+
+/**
+ * On the sign-in and sign-up pages when the visitor came from an invitation link: who invited them
+ * where, and which address to use, so they know why they are asked to sign in.
+ */
+export function InvitationNotice({ token }: { token: string }) {
+  const info = useInvitation(token);
+  if (info.error) return <p className="notice warn">{info.error}</p>;
+  if (!info.data) return null;
+  const { organization, inviter, role, email, status } = info.data;
+  if (status !== 'pending') return <p className="notice warn">{UNUSABLE[status]}</p>;
+  return (
+    <p className="notice ok" role="status">
+      {/* One flex item (.notice is a flex row), so the sentence wraps as text. */}
+      <span>
+        {inviter ? `${inviter.name || inviter.email} invited you` : 'You are invited'} to join{' '}
+        <strong>{organization.name}</strong> as {role}. Sign in, or create an account, with {email} to accept.
+      </span>
+    </p>
+  );
 }
 
 /** Accepting an invitation link while signed in (signed-out visitors sign in or up first). */
@@ -95,38 +144,33 @@ export function AcceptInvitationPage() {
   const { query } = useLocation();
   const session = useSession();
   const token = query.get('token') ?? '';
-  const info = useResource(
-    (signal) => api<InvitationInfo>(`/api/invitations/${encodeURIComponent(token)}`, { signal }),
-    [token],
-  );
+  const info = useInvitation(token);
   const submission = useSubmission();
   const accept = async () => {
     const result = await submission.run(() =>
-      api<{ organizationId?: string; organization?: { id: string } }>('/api/invitations/accept', {
-        body: { token },
-      }),
+      api<{ organizationId: string }>('/api/invitations/accept', { body: { token } }),
     );
     if (!result) return;
     await session.refresh();
-    const orgId = result.organizationId ?? result.organization?.id;
-    if (orgId) session.switchOrg(orgId);
+    session.switchOrg(result.organizationId);
     navigate('/queue', { replace: true });
   };
-  const name = info.data?.organization?.name ?? info.data?.organizationName ?? 'an organization';
+  const status = info.data?.status;
   return (
     <section className="card auth-card">
-      <h1>Join {name}</h1>
+      <h1>Join {info.data?.organization.name ?? 'an organization'}</h1>
       {info.error ? <p className="form-error">{info.error}</p> : null}
       {info.data ? (
         <p>
           You are invited as <strong>{info.data.role}</strong> ({info.data.email}).
         </p>
       ) : null}
+      {status && status !== 'pending' ? <p className="form-error">{UNUSABLE[status]}</p> : null}
       <FormError message={submission.formError} />
       <button
         type="button"
         className="primary"
-        disabled={!info.data || submission.busy}
+        disabled={status !== 'pending' || submission.busy}
         onClick={() => void accept()}
       >
         Accept invitation

@@ -1,13 +1,17 @@
 import { type FormEvent, useEffect, useRef } from 'react';
 import { api } from '../api/client.ts';
 import type { Me } from '../api/types.ts';
-import { linkHandler, navigate } from '../app/router.ts';
+import { linkHandler, navigate, useLocation } from '../app/router.ts';
 import { useSessionState } from '../app/session.tsx';
 import { Field, FormError, formText, useSubmission } from '../ui/forms.tsx';
+import { InvitationNotice, invitationTokenIn } from './AccountRecoveryPages.tsx';
 
 /** Sign-in and sign-up: the only pages a signed-out visitor sees. */
 export function SignInPage() {
   const { signedIn } = useSessionState();
+  const { query } = useLocation();
+  const next = nextPath(query);
+  const invitation = invitationTokenIn(next);
   const submission = useSubmission();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
@@ -22,7 +26,7 @@ export function SignInPage() {
     );
     if (me) {
       signedIn(me);
-      navigate(afterSignIn(), { replace: true });
+      navigate(next ?? '/queue', { replace: true });
     }
   };
 
@@ -35,6 +39,12 @@ export function SignInPage() {
         <h1 ref={heading} tabIndex={-1}>
           Sign in
         </h1>
+        {query.get('password') === 'changed' ? (
+          <p className="notice ok" role="status">
+            Your password was changed and you were signed out everywhere. Sign in with your new password.
+          </p>
+        ) : null}
+        {invitation ? <InvitationNotice token={invitation} /> : null}
         <Field
           label="Email"
           name="email"
@@ -62,7 +72,7 @@ export function SignInPage() {
         </p>
         <p className="muted">
           New to Spool?{' '}
-          <a href="/signup" onClick={linkHandler('/signup')}>
+          <a href={withNext('/signup', next)} onClick={linkHandler(withNext('/signup', next))}>
             Create an account
           </a>
         </p>
@@ -73,6 +83,9 @@ export function SignInPage() {
 
 export function SignUpPage() {
   const { signedIn } = useSessionState();
+  const { query } = useLocation();
+  const next = nextPath(query);
+  const invitation = invitationTokenIn(next);
   const submission = useSubmission();
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -92,7 +105,8 @@ export function SignUpPage() {
     );
     if (me) {
       signedIn(me);
-      navigate('/channels', { replace: true });
+      // Someone who came from an invitation link goes back to it; a new business starts with channels.
+      navigate(next ?? '/channels', { replace: true });
     }
   };
 
@@ -103,6 +117,7 @@ export function SignUpPage() {
           Spool
         </p>
         <h1>Create your account</h1>
+        {invitation ? <InvitationNotice token={invitation} /> : null}
         <Field label="Your name" name="name" autoComplete="name" error={submission.fieldErrors.name} />
         <Field
           label="Email"
@@ -133,7 +148,7 @@ export function SignUpPage() {
         </button>
         <p className="muted">
           Already have an account?{' '}
-          <a href="/signin" onClick={linkHandler('/signin')}>
+          <a href={withNext('/signin', next)} onClick={linkHandler(withNext('/signin', next))}>
             Sign in
           </a>
         </p>
@@ -142,8 +157,13 @@ export function SignUpPage() {
   );
 }
 
-/** Back to where the visitor was going before being asked to sign in. */
-function afterSignIn(): string {
-  const next = new URLSearchParams(window.location.search).get('next');
-  return next?.startsWith('/') && !next.startsWith('//') ? next : '/queue';
+/** Where the visitor was going before being asked to sign in: a path on this site, never elsewhere. */
+function nextPath(query: URLSearchParams): string | null {
+  const next = query.get('next');
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
+}
+
+/** Moving between sign-in and sign-up keeps where the visitor was going (an invitation, a shared link). */
+function withNext(path: string, next: string | null): string {
+  return next ? `${path}?next=${encodeURIComponent(next)}` : path;
 }

@@ -90,6 +90,7 @@ function ChannelCard({
   const [open, setOpen] = useState(false);
   const submission = useSubmission();
   const base = `/api/orgs/${orgId}/channels/${channel.id}`;
+  const connected = channel.connectionState === 'connected';
 
   const setPaused = async (paused: boolean) => {
     const updated = await submission.run(() =>
@@ -144,19 +145,25 @@ function ChannelCard({
           </p>
         </div>
         <div className="badges">
-          {channel.paused ? (
-            <span className="badge warn">Paused</span>
-          ) : (
-            <span className="badge ok">Active</span>
-          )}
-          {channel.connectionState !== 'connected' ? (
+          {channel.paused ? <span className="badge warn">Paused</span> : null}
+          {/* "Active" only when it really publishes: a channel without access is not. */}
+          {!channel.paused && connected ? <span className="badge ok">Active</span> : null}
+          {connected ? null : (
             <span className="badge danger" title={channel.connectionError ?? undefined}>
               {channel.connectionState === 'needs_reconnect' ? 'Reconnect needed' : 'Disconnected'}
             </span>
-          ) : null}
+          )}
         </div>
       </div>
-      {channel.connectionError ? <p className="form-error">{channel.connectionError}</p> : null}
+      {channel.connectionError ? (
+        <p className="form-error">
+          {channel.connectionError}
+          {/* The network's own words say what broke; this says what happens and what to do. */}
+          {channel.connectionState === 'needs_reconnect'
+            ? `${/[.!?]$/.test(channel.connectionError) ? '' : '.'} Its queued posts wait until you reconnect it.`
+            : null}
+        </p>
+      ) : null}
       <div className="button-row">
         <a
           className="button"
