@@ -124,13 +124,19 @@ export class NotificationSink implements PublishEventSink {
   }
 }
 
+/** A network's reason ends its own sentence before ours begins. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 export function notificationText(e: PublishEvent): { title: string; body: string } {
   const where = `${networkName(e.network)} (${e.handle})`;
   switch (e.name) {
     case 'post.failed':
       return {
         title: `A post to ${where} failed`,
-        body: `${e.reason ?? 'The network refused it.'} Edit the post and requeue it, or delete it.`,
+        body: `${sentence(e.reason ?? 'The network refused it.')} Edit the post and requeue it, or delete it.`,
       };
     case 'post.unconfirmed':
       return {
@@ -140,7 +146,7 @@ export function notificationText(e: PublishEvent): { title: string; body: string
     case 'channel.disconnected':
       return {
         title: `Reconnect ${where}`,
-        body: `${e.reason ?? 'Spool lost access to this account.'} Its queued posts wait until you reconnect it.`,
+        body: `${sentence(e.reason ?? 'Spool lost access to this account.')} Its queued posts wait until you reconnect it.`,
       };
     case 'post.published':
       return { title: `Published on ${where}`, body: e.networkPostUrl ?? '' };

@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { api, setCsrfToken, whenSignedOut } from '../api/client.ts';
+import { ApiError, api, setCsrfToken, whenSignedOut } from '../api/client.ts';
 import type { Me, Organization } from '../api/types.ts';
 
 /** Who is signed in, which organization they are working in, and how to change either. */
@@ -50,7 +50,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(async () => {
     try {
       signedIn(await api<Me>('/api/me'));
-    } catch {
+    } catch (error) {
+      // Offline, or the server briefly away: keep the session we know (the installed app opens
+      // offline); only the server saying "not signed in" signs the person out.
+      if (!(error instanceof ApiError && error.status === 401) && cachedMe()) return;
       sessionStorage.removeItem(ME_KEY);
       setMe(null);
       setStatus('signed-out');
