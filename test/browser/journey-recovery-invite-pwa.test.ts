@@ -332,8 +332,12 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
 
     await page.getByRole('link', { name: 'Channels', exact: true }).click();
     await card.getByRole('button', { name: 'Reconnect' }).click();
-    await page.waitForURL('**/channels?connected=**');
-    await page.getByRole('status').filter({ hasText: 'Channel connected.' }).waitFor();
+    // Back on Channels, which confirms the account by name (and cleans ?connected= from the address).
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Connected @${account.username}` })
+      .waitFor();
+    expect(new URL(page.url()).pathname).toBe('/channels');
     await card.getByRole('button', { name: 'Disconnect' }).waitFor();
     expect(await card.getByText('Reconnect needed').count()).toBe(0);
     await tab.shot('04-reconnected');

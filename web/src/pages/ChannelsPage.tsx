@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import { useChannels, useGroups } from '../api/org-data.ts';
 import type { Channel } from '../api/types.ts';
-import { linkHandler, useLocation } from '../app/router.ts';
+import { linkHandler, navigate, useLocation } from '../app/router.ts';
 import { useAbilities, useSession } from '../app/session.tsx';
 import { FormError, useSubmission } from '../ui/forms.tsx';
 import { channelName } from '../ui/networks.ts';
+import { type AppPasswordFallback, blueskyServerOf, startBlueskySignIn } from './channels/BlueskyConnect.tsx';
 import { ConnectChannel } from './channels/ConnectForms.tsx';
+import './channels/connect.css';
 import { GroupsPanel } from './channels/GroupsPanel.tsx';
 import { ScheduleEditor } from './channels/ScheduleEditor.tsx';
 
@@ -25,7 +27,19 @@ export function ChannelsPage() {
   const channels = useChannels(org.id);
   const groups = useGroups(org.id);
   const { query } = useLocation();
-  const connected = query.get('connected');
+  // Kept from the first render: the address is cleaned right away, the confirmation stays.
+  const [justConnectedId] = useState(() => query.get('connected'));
+  const justConnected = channels.data?.find((c) => c.id === justConnectedId);
+  const [appPasswordFallback, setAppPasswordFallback] = useState<AppPasswordFallback | null>(null);
+
+  // A network sends the browser back to /channels?connected=<id>; a reload or a bookmark must not
+  // announce it again.
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    if (!url.searchParams.has('connected')) return;
+    url.searchParams.delete('connected');
+    navigate(`${url.pathname}${url.search}${url.hash}`, { replace: true });
+  }, []);
 
   const replace = (updated: Channel) =>
     channels.set((current) => current?.map((c) => (c.id === updated.id ? { ...c, ...updated } : c)));
@@ -35,9 +49,11 @@ export function ChannelsPage() {
       <div className="page-head">
         <h1>Channels</h1>
       </div>
-      {connected ? (
+      {justConnectedId && channels.data ? (
         <p className="notice ok" role="status">
-          Channel connected.
+          {justConnected
+            ? `Connected ${channelName(justConnected).replace(' · ', ' on ')}.`
+            : 'Channel connected.'}
         </p>
       ) : null}
       {channels.error ? <p className="form-error">{channels.error}</p> : null}
@@ -51,6 +67,8 @@ export function ChannelsPage() {
             orgId={org.id}
             channel={channel}
             canManage={abilities.manageChannels}
+            highlighted={channel.id === justConnectedId}
+            onNeedsAppPassword={(fallback) => setAppPasswordFallback({ ...fallback, id: Date.now() })}
             onChanged={replace}
             onRemoved={() => void channels.reload()}
           />
@@ -59,6 +77,7 @@ export function ChannelsPage() {
       {abilities.manageChannels ? (
         <ConnectChannel
           orgId={org.id}
+          appPasswordFallback={appPasswordFallback}
           onConnected={(channel) =>
             channels.set((current) => [...(current ?? []).filter((c) => c.id !== channel.id), channel])
           }
@@ -78,16 +97,26 @@ function ChannelCard({
   orgId,
   channel,
   canManage,
+  highlighted,
+  onNeedsAppPassword,
   onChanged,
   onRemoved,
 }: {
   orgId: string;
   channel: Channel;
   canManage: boolean;
+  /** The channel the person has just connected: marked, and scrolled to. */
+  highlighted: boolean;
+  /** Reconnecting Bluesky found OAuth unavailable on this Spool: offer the app-password form. */
+  onNeedsAppPassword(fallback: Omit<AppPasswordFallback, 'id'>): void;
   onChanged(channel: Channel): void;
   onRemoved(): void;
 }) {
   const [open, setOpen] = useState(false);
+  const card = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (highlighted) card.current?.scrollIntoView({ block: 'nearest' });
+  }, [highlighted]);
   const submission = useSubmission();
   const base = `/api/orgs/${orgId}/channels/${channel.id}`;
   const connected = channel.connectionState === 'connected';
@@ -119,7 +148,12 @@ function ChannelCard({
       return;
     }
     if (channel.network === 'bluesky') {
-      document.getElementById('connect-heading')?.scrollIntoView();
+      // The same sign-in as connecting, for this account: its server keeps the channel and its queue.
+      const account = { handle: channel.handle, serviceUrl: blueskyServerOf(channel) };
+      const started = await submission.run(() => startBlueskySignIn(orgId, account));
+      if (!started) return;
+      if ('appPasswordOnly' in started) onNeedsAppPassword({ ...account, reason: started.appPasswordOnly });
+      else window.location.assign(started.authorizationUrl);
       return;
     }
     const accessToken = window.prompt(`A new access token for ${channelName(channel)}:`);
@@ -136,7 +170,7 @@ function ChannelCard({
   };
 
   return (
-    <li className="card channel-card">
+    <li ref={card} className={`card channel-card${highlighted ? ' just-connected' : ''}`}>
       <div className="channel-head">
         <div>
           <h2 className="channel-title">{channelName(channel)}</h2>
@@ -181,7 +215,12 @@ function ChannelCard({
               {open ? 'Close settings' : 'Schedule & time zone'}
             </button>
             {channel.connectionState !== 'connected' || !channel.hasCredentials ? (
-              <button type="button" className="primary" onClick={() => void reconnect()}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void reconnect()}
+                disabled={submission.busy}
+              >
                 Reconnect
               </button>
             ) : (

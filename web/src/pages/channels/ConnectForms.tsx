@@ -1,22 +1,32 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { Channel } from '../../api/types.ts';
 import { Field, FormError, formText, SelectField, useSubmission } from '../../ui/forms.tsx';
 import { NETWORK_CHOICES } from '../../ui/networks.ts';
+import { type AppPasswordFallback, BlueskyConnect } from './BlueskyConnect.tsx';
 
 type Method = 'bluesky' | 'mastodon' | 'other';
 
-/** Connecting a channel: Bluesky (app password), Mastodon (sign in on the instance), or by token. */
+/** Connecting a channel: Bluesky (OAuth, or an app password), Mastodon (sign in on the instance), or by token. */
 export function ConnectChannel({
   orgId,
   onConnected,
+  appPasswordFallback,
 }: {
   orgId: string;
   onConnected(channel: Channel): void;
+  /** Set when reconnecting a Bluesky channel found OAuth unavailable: opens the app-password form. */
+  appPasswordFallback?: AppPasswordFallback | null;
 }) {
   const [method, setMethod] = useState<Method | null>(null);
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (!appPasswordFallback) return;
+    setMethod('bluesky');
+    section.current?.scrollIntoView({ block: 'start' });
+  }, [appPasswordFallback]);
   return (
-    <section className="card" aria-labelledby="connect-heading">
+    <section className="card" aria-labelledby="connect-heading" ref={section}>
       <h2 id="connect-heading">Connect a channel</h2>
       <fieldset className="button-row plain">
         <legend className="sr-only">How to connect</legend>
@@ -30,58 +40,17 @@ export function ConnectChannel({
           Add with an access token
         </button>
       </fieldset>
-      {method === 'bluesky' ? <BlueskyForm orgId={orgId} onConnected={onConnected} /> : null}
+      {method === 'bluesky' ? (
+        <BlueskyConnect
+          key={appPasswordFallback?.id ?? 'start'}
+          orgId={orgId}
+          onConnected={onConnected}
+          fallback={appPasswordFallback ?? null}
+        />
+      ) : null}
       {method === 'mastodon' ? <MastodonForm orgId={orgId} /> : null}
       {method === 'other' ? <TokenChannelForm orgId={orgId} onConnected={onConnected} /> : null}
     </section>
-  );
-}
-
-function BlueskyForm({ orgId, onConnected }: { orgId: string; onConnected(channel: Channel): void }) {
-  const submission = useSubmission();
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const serviceUrl = formText(form, 'serviceUrl').trim();
-    const channel = await submission.run(() =>
-      api<Channel>(`/api/orgs/${orgId}/channels/bluesky`, {
-        body: {
-          handle: formText(form, 'handle'),
-          appPassword: formText(form, 'appPassword'),
-          ...(serviceUrl ? { serviceUrl } : {}),
-        },
-      }),
-    );
-    if (channel) onConnected(channel);
-  };
-  return (
-    <form onSubmit={submit} noValidate aria-label="Connect Bluesky">
-      <Field
-        label="Handle"
-        name="handle"
-        placeholder="yourname.bsky.social"
-        required
-        error={submission.fieldErrors.handle}
-      />
-      <Field
-        label="App password"
-        name="appPassword"
-        type="password"
-        hint="Create one in Bluesky under Settings → Privacy and security → App passwords. It is not stored."
-        required
-        error={submission.fieldErrors.appPassword}
-      />
-      <Field
-        label="Server (optional)"
-        name="serviceUrl"
-        placeholder="https://bsky.social"
-        error={submission.fieldErrors.serviceUrl}
-      />
-      <FormError message={submission.formError} />
-      <button className="primary" type="submit" disabled={submission.busy}>
-        Connect Bluesky
-      </button>
-    </form>
   );
 }
 
