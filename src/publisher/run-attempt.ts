@@ -263,13 +263,27 @@ function disconnect(
   };
 }
 
+/**
+ * Opened credentials by their sealed value (which changes whenever they do): a busy channel's
+ * tokens are decrypted and parsed once, not on every publish. Bounded; the process holds the
+ * opened tokens while publishing anyway.
+ */
+const openedCredentials = new Map<string, NetworkCredentials>();
+const OPENED_CREDENTIALS_MAX = 20_000;
+
 function openCredentials(target: ClaimedTarget, box: SecretBox): NetworkCredentials {
-  if (!target.credentialsSealed) throw new Error('no credentials');
-  const credentials = JSON.parse(
-    box.open(target.credentialsSealed, `channel:${target.channelId}`),
-  ) as NetworkCredentials;
-  if (!credentials.accessToken) throw new Error('no access token');
-  return credentials;
+  const sealed = target.credentialsSealed;
+  if (!sealed) throw new Error('no credentials');
+  // Keyed with the channel too: a sealed value is bound to its channel, and the cache keeps that.
+  const key = `${target.channelId}:${sealed}`;
+  let credentials = openedCredentials.get(key);
+  if (!credentials) {
+    credentials = JSON.parse(box.open(sealed, `channel:${target.channelId}`)) as NetworkCredentials;
+    if (!credentials.accessToken) throw new Error('no access token');
+    if (openedCredentials.size >= OPENED_CREDENTIALS_MAX) openedCredentials.clear();
+    openedCredentials.set(key, credentials);
+  }
+  return { ...credentials };
 }
 
 async function storeCredentials(deps: AttemptDeps, target: ClaimedTarget, credentials: NetworkCredentials) {

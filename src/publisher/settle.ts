@@ -30,18 +30,30 @@ export interface SettledRow {
  */
 export async function settleTargets(sql: Sql, items: Settlement[]): Promise<(SettledRow | undefined)[]> {
   if (items.length === 0) return [];
-  const col = <T>(f: (s: Settlement) => T) => items.map(f);
+  // One JSON parameter rather than an array per column: serializing many text arrays (each element
+  // escaped by the driver) cost more than the statement itself.
+  const rowsJson = JSON.stringify(
+    items.map((s) => ({
+      id: s.targetId,
+      attempt_id: s.attemptId,
+      status: s.status,
+      network_post_id: s.networkPostId ?? null,
+      network_post_url: s.networkPostUrl ?? null,
+      next_attempt_at: s.nextAttemptAt?.toISOString() ?? null,
+      error_code: s.errorCode ?? null,
+      error: s.error ?? null,
+      needs_verification: s.needsVerification ?? false,
+      attempt_delta: s.attemptDelta ?? 0,
+      blocked_until: s.channelBlockedUntil?.toISOString() ?? null,
+      disconnect: s.disconnectChannel ?? null,
+    })),
+  );
   const rows = await sql<SettledRow[]>`
     with v as (
-      select * from unnest(
-        ${col((s) => s.targetId)}::uuid[], ${col((s) => s.attemptId)}::uuid[], ${col((s) => s.status)}::text[],
-        ${col((s) => s.networkPostId ?? null)}::text[], ${col((s) => s.networkPostUrl ?? null)}::text[],
-        ${col((s) => s.nextAttemptAt?.toISOString() ?? null)}::timestamptz[],
-        ${col((s) => s.errorCode ?? null)}::text[], ${col((s) => s.error ?? null)}::text[],
-        ${col((s) => String(s.needsVerification ?? false))}::text[]::boolean[],
-        ${col((s) => String(s.attemptDelta ?? 0))}::text[]::int[]
-      ) as v(id, attempt_id, status, network_post_id, network_post_url, next_attempt_at, error_code, error,
-             needs_verification, attempt_delta)
+      select * from json_to_recordset(${rowsJson}::text::json) as v(
+        id uuid, attempt_id uuid, status text, network_post_id text, network_post_url text,
+        next_attempt_at timestamptz, error_code text, error text, needs_verification boolean,
+        attempt_delta int, blocked_until timestamptz, disconnect text)
     ), updated as (
       update post_targets t set
         status = v.status,
@@ -68,10 +80,8 @@ export async function settleTargets(sql: Sql, items: Settlement[]): Promise<(Set
         connection_state = case when cv.disconnect is not null then 'needs_reconnect' else c.connection_state end,
         connection_error = coalesce(cv.disconnect, c.connection_error),
         updated_at = case when cv.disconnect is not null then now() else c.updated_at end
-      from unnest(${col((s) => s.targetId)}::uuid[],
-                  ${col((s) => s.channelBlockedUntil?.toISOString() ?? null)}::timestamptz[],
-                  ${col((s) => s.disconnectChannel ?? null)}::text[]) as cv(target_id, blocked_until, disconnect)
-      join updated u on u.id = cv.target_id
+      from v cv
+      join updated u on u.id = cv.id
       where c.id = u.channel_id
     )
     select id, status, (extract(epoch from now() - due_at) * 1000)::float8 as "lagMs" from updated`;

@@ -133,10 +133,10 @@ export async function recordDeliveries(
   if (events.length === 0) return [];
   const rows = await sql<{ id: string }[]>`
     insert into webhook_deliveries (webhook_id, organization_id, event, payload)
-    select w.id, w.organization_id, e.name, e.payload::jsonb
-    from unnest(${events.map((e) => e.organizationId)}::uuid[], ${events.map((e) => e.name)}::text[],
-                ${events.map((e) => JSON.stringify(e.payload))}::text[]) as e(organization_id, name, payload)
-    join webhooks w on w.organization_id = e.organization_id and w.active and e.name = any(w.events)
+    select w.id, w.organization_id, e.name, e.payload
+    from json_to_recordset(${JSON.stringify(events)}::text::json)
+      as e("organizationId" uuid, name text, payload jsonb)
+    join webhooks w on w.organization_id = e."organizationId" and w.active and e.name = any(w.events)
     returning id`;
   return rows.map((r) => r.id);
 }
