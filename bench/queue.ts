@@ -3,7 +3,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Sql } from '../src/db/connection.ts';
+import { connect, type Sql } from '../src/db/connection.ts';
+import { listCalendar } from '../src/domain/posts/list-calendar.ts';
+import { listQueue } from '../src/domain/queue/list-queue.ts';
 import { parsePostingSchedule } from '../src/domain/schedule/schedule.ts';
 import { nextSlots } from '../src/domain/schedule/slots.ts';
 import { encodeCursor } from '../src/http/schemas/pagination.ts';
@@ -199,6 +201,31 @@ async function main() {
     operations.list_queue_page_at_5000 = await measure(3000, CLIENTS, () => call(one, 'GET', deepUrl));
     operations.calendar_one_month_1_client = await measure(500, 1, () => call(two, 'GET', calendarUrl));
     operations.calendar_one_month = await measure(3000, CLIENTS, () => call(two, 'GET', calendarUrl));
+
+    // The same listing and calendar queries as the API runs them (its own functions, through the
+    // driver), from 16 connections at once: the database's answer time under that concurrency,
+    // without the HTTP layer (which, on 2 cores, adds the queueing the figures above show).
+    const pool = connect(db.url, { max: CLIENTS, applicationName: 'bench-queries' });
+    try {
+      const byQuery = (run: () => Promise<unknown>) => () => run().then(() => 200);
+      await measure(
+        400,
+        CLIENTS,
+        byQuery(() => listQueue(pool, { organizationId: one.orgId, channelId: big!, limit: 25 })),
+      );
+      operations.query_list_queue_first_page = await measure(
+        5000,
+        CLIENTS,
+        byQuery(() => listQueue(pool, { organizationId: one.orgId, channelId: big!, limit: 25 })),
+      );
+      operations.query_calendar_one_month = await measure(
+        5000,
+        CLIENTS,
+        byQuery(() => listCalendar(pool, { organizationId: two.orgId, from, to, limit: 100 })),
+      );
+    } finally {
+      await pool.end();
+    }
 
     const reorder = async (clients: number, total: number) => {
       const [{ n } = { n: 0 }] = await db.sql<{ n: number }[]>`
