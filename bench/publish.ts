@@ -242,6 +242,8 @@ async function topOfTheHour(env: Env, chaos: boolean): Promise<Outcome> {
         dueAt: due,
       })),
     );
+    // Fresh tables have no planner statistics until autovacuum gets to them; a real database has.
+    await env.sql`analyze post_targets, posts, channels`;
     let killer: NodeJS.Timeout | undefined;
     let kills = 0;
     if (chaos) {
@@ -304,6 +306,7 @@ async function sustained(env: Env): Promise<Outcome> {
       ids.push(...(await seedTargets(env.sql, env.org.organizationId, env.org.userId, specs)));
     };
     while (next < total && dueAt(next) < t0 + 8_000) await seedChunk();
+    await env.sql`analyze post_targets, posts, channels`;
     while (next < total) {
       const wait = dueAt(next) - 8_000 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
