@@ -3,7 +3,16 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser } from '../support/http-client.ts';
-import { openTab, type Stack, samplePng, simAccount, startStack, type Tab } from './harness.ts';
+import {
+  addSimulatorChannel,
+  openTab,
+  pageApi,
+  type Stack,
+  samplePng,
+  signUpInBrowser,
+  startStack,
+  type Tab,
+} from './harness.ts';
 import type { PageGlobals } from './page-globals.ts';
 
 /**
@@ -34,46 +43,22 @@ describe('composer: a thread, and link shortening and UTM tags per channel', () 
     await stack?.close();
   });
 
-  const apiGet = async <T>(pathname: string): Promise<T> => {
-    const response = await page.request.get(pathname);
-    expect(response.status(), pathname).toBe(200);
-    return (await response.json()) as T;
-  };
-  /** A write as the dashboard makes it: the session cookie plus its CSRF token and our Origin. */
-  const apiWrite = async (method: 'PUT' | 'POST', pathname: string, data: unknown) => {
-    const { csrfToken } = await apiGet<{ csrfToken: string }>('/api/me');
-    const response = await page.request.fetch(pathname, {
-      method,
-      data,
-      headers: { 'x-csrf-token': csrfToken, origin: stack.app.url },
-    });
-    expect(response.status(), `${method} ${pathname}`).toBe(200);
-  };
+  const apiGet = <T>(pathname: string) => pageApi(page, stack.app.url).get<T>(pathname);
+  const apiWrite = (method: 'PUT' | 'POST', pathname: string, data: unknown) =>
+    pageApi(page, stack.app.url).write(method, pathname, data);
   const part = (position: number) => page.locator(`[data-thread-part="${position}"]`);
   const linkGroup = (handle: string) => page.getByRole('group', { name: `Links on @${handle} · Mastodon` });
   const focusedLabel = () => page.locator(':focus').getAttribute('aria-label');
 
   it('signs up and connects two simulator channels', async () => {
-    await page.goto('/signup');
-    await page.getByLabel('Your name').fill('Rosa Miller');
-    await page.getByLabel('Email').fill(`rosa-${Date.now()}@example.com`);
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByLabel('Business or team name').fill('Rosa’s Bakery');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/channels');
-    orgId = (await apiGet<{ organizations: { id: string }[] }>('/api/me')).organizations[0]!.id;
+    orgId = await signUpInBrowser(page, {
+      name: 'Rosa Miller',
+      email: `rosa-${Date.now()}@example.com`,
+      organization: 'Rosa’s Bakery',
+    });
 
     for (const handle of ['rosa', 'rosa_news']) {
-      const account = await simAccount(stack.sim, 'mastodon');
-      await page.getByRole('button', { name: 'Add with an access token' }).click();
-      const form = page.getByRole('form', { name: 'Add a channel with an access token' });
-      await form.getByLabel('Network').selectOption('mastodon');
-      await form.getByLabel('Handle').fill(handle);
-      await form.getByLabel('Account id (optional)').fill(account.id);
-      await form.getByLabel('Service URL').fill(`${stack.sim.url}/mastodon`);
-      await form.getByLabel('Access token').fill(account.accessToken);
-      await form.getByRole('button', { name: 'Add channel' }).click();
-      await page.getByRole('heading', { name: `@${handle} · Mastodon` }).waitFor();
+      const account = await addSimulatorChannel(page, stack.sim, handle);
       const listed = await apiGet<{ channels: { id: string; handle: string }[] }>(
         `/api/orgs/${orgId}/channels`,
       );

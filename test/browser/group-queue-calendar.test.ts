@@ -1,6 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTab, type Stack, simAccount, startStack, type Tab } from './harness.ts';
+import {
+  addSimulatorChannel,
+  openTab,
+  pageApi,
+  type Stack,
+  signUpInBrowser,
+  startStack,
+  type Tab,
+} from './harness.ts';
 import type { PageGlobals } from './page-globals.ts';
 
 interface QueueItem {
@@ -57,48 +65,20 @@ describe('journey: a profile group queue, and the calendar week by the hour', ()
     await stack?.close();
   });
 
-  const apiGet = async <T>(pathname: string): Promise<T> => {
-    const response = await page.request.get(pathname);
-    expect(response.status(), pathname).toBe(200);
-    return (await response.json()) as T;
-  };
-  /** A write as the dashboard makes it: the session cookie plus its CSRF token and our Origin. */
-  const apiWrite = async <T>(method: 'PUT' | 'POST', pathname: string, data: unknown): Promise<T> => {
-    const { csrfToken } = await apiGet<{ csrfToken: string }>('/api/me');
-    const response = await page.request.fetch(pathname, {
-      method,
-      data,
-      headers: { 'x-csrf-token': csrfToken, origin: stack.app.url },
-    });
-    expect(response.status(), `${method} ${pathname}: ${await response.text()}`).toBeLessThan(300);
-    return (await response.json()) as T;
-  };
+  const apiGet = <T>(pathname: string) => pageApi(page, stack.app.url).get<T>(pathname);
+  const apiWrite = <T>(method: 'PUT' | 'POST', pathname: string, data: unknown) =>
+    pageApi(page, stack.app.url).write<T>(method, pathname, data);
   const groupQueue = async (groupId: string) =>
     (await apiGet<{ items: QueueItem[] }>(`/api/orgs/${orgId}/groups/${groupId}/queue`)).items;
   let groupId = '';
 
   it('signs up, connects two simulator channels and groups them', async () => {
-    await page.goto('/signup');
-    await page.getByLabel('Your name').fill('Lena Park');
-    await page.getByLabel('Email').fill(`lena-${Date.now()}@example.com`);
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByLabel('Business or team name').fill('Lena’s Plant Shop');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/channels');
-    orgId = (await apiGet<{ organizations: { id: string }[] }>('/api/me')).organizations[0]!.id;
-
-    for (const handle of ['plantshop', 'plantnews']) {
-      const account = await simAccount(stack.sim, 'mastodon');
-      await page.getByRole('button', { name: 'Add with an access token' }).click();
-      const form = page.getByRole('form', { name: 'Add a channel with an access token' });
-      await form.getByLabel('Network').selectOption('mastodon');
-      await form.getByLabel('Handle').fill(handle);
-      await form.getByLabel('Account id (optional)').fill(account.id);
-      await form.getByLabel('Access token').fill(account.accessToken);
-      await form.getByLabel('Service URL').fill(`${stack.sim.url}/mastodon`);
-      await form.getByRole('button', { name: 'Add channel' }).click();
-      await page.getByRole('heading', { name: `@${handle} · Mastodon` }).waitFor();
-    }
+    orgId = await signUpInBrowser(page, {
+      name: 'Lena Park',
+      email: `lena-${Date.now()}@example.com`,
+      organization: 'Lena’s Plant Shop',
+    });
+    for (const handle of ['plantshop', 'plantnews']) await addSimulatorChannel(page, stack.sim, handle);
     const { channels } = await apiGet<{ channels: { id: string; handle: string }[] }>(
       `/api/orgs/${orgId}/channels`,
     );

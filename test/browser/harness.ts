@@ -81,26 +81,34 @@ export interface Tab {
   consoleErrors: string[];
   shot(name: string): Promise<void>;
   assertNoConsoleErrors(): void;
+  /** Console errors matching this are expected for now (e.g. while offline); null expects none. */
+  tolerate(pattern: RegExp | null): void;
 }
 
 export async function openTab(
   browser: Browser,
   baseURL: string,
-  options: { viewport?: { width: number; height: number }; prefix: string },
+  options: {
+    viewport?: { width: number; height: number };
+    prefix: string;
+    /** Service workers would cache between runs, so the journeys block them unless they test them. */
+    serviceWorkers?: 'allow' | 'block';
+  },
 ): Promise<Tab> {
   const context = await browser.newContext({
     baseURL,
     viewport: options.viewport ?? { width: 1280, height: 900 },
-    // Service workers would cache between runs; the journeys test the live app.
-    serviceWorkers: 'block',
+    serviceWorkers: options.serviceWorkers ?? 'block',
   });
   const page = await context.newPage();
   const consoleErrors: string[] = [];
+  let tolerated: RegExp | null = null;
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     // Chromium logs every 4xx answer as "Failed to load resource"; the journeys provoke some on
     // purpose (validation errors, the signed-out /api/me). Server errors are caught below instead.
     if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())) return;
+    if (tolerated?.test(message.text())) return;
     consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
@@ -121,6 +129,9 @@ export async function openTab(
     assertNoConsoleErrors() {
       expect(consoleErrors).toEqual([]);
     },
+    tolerate(pattern) {
+      tolerated = pattern;
+    },
   };
 }
 
@@ -137,4 +148,55 @@ export async function samplePng(file: string): Promise<string> {
     .png()
     .toFile(file);
   return file;
+}
+
+/** The API as the dashboard calls it from this page: its session cookie, CSRF token and Origin. */
+export function pageApi(page: Page, origin: string) {
+  const get = async <T>(pathname: string): Promise<T> => {
+    const response = await page.request.get(pathname);
+    expect(response.status(), pathname).toBe(200);
+    return (await response.json()) as T;
+  };
+  const write = async <T>(method: 'PUT' | 'POST' | 'PATCH', pathname: string, data: unknown): Promise<T> => {
+    const { csrfToken } = await get<{ csrfToken: string }>('/api/me');
+    const response = await page.request.fetch(pathname, {
+      method,
+      data,
+      headers: { 'x-csrf-token': csrfToken, origin },
+    });
+    expect(response.status(), `${method} ${pathname}: ${await response.text()}`).toBeLessThan(300);
+    return (await response.json()) as T;
+  };
+  return { get, write };
+}
+
+/** Signs a new person up through the dashboard's form; returns their organization's id. */
+export async function signUpInBrowser(
+  page: Page,
+  person: { name: string; email: string; organization: string },
+): Promise<string> {
+  await page.goto('/signup');
+  await page.getByLabel('Your name').fill(person.name);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill('correct horse battery staple');
+  await page.getByLabel('Business or team name').fill(person.organization);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/channels');
+  const response = await page.request.get('/api/me');
+  return ((await response.json()) as { organizations: { id: string }[] }).organizations[0]!.id;
+}
+
+/** Adds a new simulator Mastodon account as a channel through the "access token" form. */
+export async function addSimulatorChannel(page: Page, sim: Simulator, handle: string) {
+  const account = await simAccount(sim, 'mastodon');
+  await page.getByRole('button', { name: 'Add with an access token' }).click();
+  const form = page.getByRole('form', { name: 'Add a channel with an access token' });
+  await form.getByLabel('Network').selectOption('mastodon');
+  await form.getByLabel('Handle').fill(handle);
+  await form.getByLabel('Account id (optional)').fill(account.id);
+  await form.getByLabel('Service URL').fill(`${sim.url}/mastodon`);
+  await form.getByLabel('Access token').fill(account.accessToken);
+  await form.getByRole('button', { name: 'Add channel' }).click();
+  await page.getByRole('heading', { name: `@${handle} · Mastodon` }).waitFor();
+  return account;
 }

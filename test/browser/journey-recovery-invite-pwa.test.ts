@@ -1,11 +1,9 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxMailer } from '../../src/mail/outbox-mailer.ts';
 import { HttpClient, signUpUser } from '../support/http-client.ts';
 import { parseMail } from '../support/smtp-sink.ts';
-import { openTab, SCREENSHOT_DIR, type Stack, simAccount, startStack, type Tab } from './harness.ts';
+import { openTab, type Stack, simAccount, startStack, type Tab } from './harness.ts';
 
 /** The part of the page's `navigator.serviceWorker` the PWA test reads inside `page.evaluate`. */
 interface ServiceWorkerGlobals {
@@ -366,7 +364,12 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
 
   it('is an installable app that opens offline and takes shared links into the composer', async () => {
     const person = await signUpUser(stack.app.url, { organizationName: 'Pocket Press' });
-    const app = await openAppTab(stack.browser, stack.app.url);
+    // Service workers allowed, at phone size, where an installed app runs.
+    const app = await openTab(stack.browser, stack.app.url, {
+      prefix: 'pwa',
+      viewport: { width: 390, height: 844 },
+      serviceWorkers: 'allow',
+    });
     const page = app.page;
     await page.goto('/signin');
 
@@ -429,7 +432,7 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
     const noteRequest = (request: { url?: string }) => reachedServer.push(request.url ?? '');
     stack.app.app.server.on('request', noteRequest);
     await app.context.setOffline(true);
-    app.offline = true;
+    app.tolerate(/net::ERR_INTERNET_DISCONNECTED|Failed to fetch/);
     const offline = await page.reload();
     expect(offline?.fromServiceWorker()).toBe(true);
     const controller = await page.evaluate(
@@ -453,7 +456,7 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
     stack.app.app.server.off('request', noteRequest);
     expect(reachedServer).toEqual([]);
     await app.context.setOffline(false);
-    app.offline = false;
+    app.tolerate(null);
 
     // A phone's share sheet opens the share target URL: the composer, with the link in the text.
     const shared = 'https://example.com/tide-tables?week=32';
@@ -494,50 +497,4 @@ function selectedOrganization(page: Page): Promise<string> {
 function pngSize(png: Buffer): string {
   expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   return `${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`;
-}
-
-interface AppTab {
-  context: BrowserContext;
-  page: Page;
-  /** While true, the failed network requests that being offline causes are expected. */
-  offline: boolean;
-  shot(name: string): Promise<void>;
-  assertNoConsoleErrors(): void;
-}
-
-/**
- * Like the harness's openTab, but with service workers allowed (openTab blocks them so the other
- * journeys test the live app) and at phone size, where an installed app runs.
- */
-async function openAppTab(browser: Browser, baseURL: string): Promise<AppTab> {
-  const context = await browser.newContext({
-    baseURL,
-    viewport: { width: 390, height: 844 },
-    serviceWorkers: 'allow',
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const tab: AppTab = {
-    context,
-    page,
-    offline: false,
-    async shot(name) {
-      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `pwa-${name}.png`), fullPage: true });
-    },
-    assertNoConsoleErrors() {
-      expect(errors).toEqual([]);
-    },
-  };
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())) return;
-    if (tab.offline && /net::ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(message.text())) return;
-    errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 500) errors.push(`server error ${response.status()} ${response.url()}`);
-  });
-  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
-  return tab;
 }
