@@ -127,7 +127,7 @@ export function registerEventRoutes(app: App, { sql }: { sql: Sql }): void {
         // Tell proxies such as nginx not to buffer the stream.
         'x-accel-buffering': 'no',
       });
-      stream.write('retry: 3000\n: connected\n\n');
+      stream.write('retry: 3000\n\n');
       const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
       const cleanUp = () => {
@@ -138,6 +138,8 @@ export function registerEventRoutes(app: App, { sql }: { sql: Sql }): void {
       stream.on('error', cleanUp);
       try {
         await hub.add(organizationId, stream);
+        // Only now: a change made after the client reads this is sure to reach it (the LISTEN is on).
+        stream.write(': connected\n\n');
       } catch (error) {
         request.log.error({ err: error }, 'live events: LISTEN failed');
         cleanUp();
