@@ -200,9 +200,15 @@ describe('Mastodon notifications over the streaming API', () => {
       instance.notifications.push(favourite(statusId, 'while-down'));
       await waitFor(async () => (await totals(targetId))?.likes === 2, 5_000);
       expect(instance.streamConnections).toBeGreaterThan(connections);
-      const [cursor] =
-        await db.sql`select cursor from channel_stream_cursors where channel_id = ${channelId}`;
-      expect(cursor!.cursor).toBe(instance.notifications.at(-1)!.id);
+      // The cursor is written just after the counts: wait for it rather than race it.
+      const stored = async () =>
+        (
+          await db.sql<
+            { cursor: string }[]
+          >`select cursor from channel_stream_cursors where channel_id = ${channelId}`
+        )[0]?.cursor;
+      const newest = instance.notifications.at(-1)!.id;
+      expect(await waitFor(async () => ((await stored()) === newest ? newest : undefined))).toBe(newest);
     } finally {
       await f.stop();
     }
