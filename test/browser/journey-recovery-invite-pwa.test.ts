@@ -303,6 +303,10 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
         { timeout: 15_000 },
       )
       .toBe('needs_reconnect');
+    // Without a reload, the queue says why, and the post is back in it, ready to go again.
+    await page.getByRole('status').filter({ hasText: 'Spool lost access to this account' }).waitFor();
+    await row.getByRole('button', { name: 'Share now' }).waitFor();
+    await expect.poll(() => page.locator('.recent li', { hasText: text }).count()).toBe(0);
 
     // The channel says what happened and what to do; the post waits in the queue.
     await page.getByRole('link', { name: 'Channels', exact: true }).click();

@@ -14,10 +14,13 @@ export function ChannelQueue({
   orgId,
   channel,
   canPublish,
+  onReturned,
 }: {
   orgId: string;
   channel: Channel;
   canPublish: boolean;
+  /** A post that was being published came back to the queue (e.g. the channel lost its access). */
+  onReturned?: () => void;
 }) {
   const queue = useResource(
     // The first page shows as soon as it arrives; the rest of a long queue follows.
@@ -37,6 +40,11 @@ export function ChannelQueue({
   useLiveEvents(orgId, (event) => {
     if (event.channel !== channel.id) return;
     if (event.status === 'queued' || event.status === 'scheduled') {
+      // Back in the queue after an attempt (it waits for a retry or a reconnect): out of "Just now".
+      if (recent.some((t) => t.id === event.target)) {
+        setRecent((current) => current.filter((t) => t.id !== event.target));
+        onReturned?.();
+      }
       if (!queue.data?.some((t) => t.id === event.target)) void queue.reload();
       return;
     }

@@ -43,6 +43,18 @@ export function ChannelView({
       {channel.paused ? (
         <PausedBanner orgId={orgId} channel={channel} canResume={canPublish} onResumed={onChannelChanged} />
       ) : null}
+      {channel.connectionState !== 'connected' ? (
+        <div className="notice warn" role="status">
+          {channel.connectionState === 'needs_reconnect'
+            ? `Spool lost access to this account${channel.connectionError ? ` (${channel.connectionError})` : ''}.`
+            : 'This channel is disconnected.'}{' '}
+          Its posts wait here until it is{' '}
+          <a href="/channels" onClick={linkHandler('/channels')}>
+            reconnected
+          </a>
+          .
+        </div>
+      ) : null}
       <div className="tabs" role="tablist" aria-label="Posts">
         {QUEUE_TABS.map((t) => (
           <button key={t.id} type="button" role="tab" aria-selected={t.id === tab} onClick={() => go(t.id)}>
@@ -52,7 +64,13 @@ export function ChannelView({
       </div>
       <div role="tabpanel">
         {tab === 'queue' ? (
-          <ChannelQueue key={channel.id} orgId={orgId} channel={channel} canPublish={canPublish} />
+          <ChannelQueue
+            key={channel.id}
+            orgId={orgId}
+            channel={channel}
+            canPublish={canPublish}
+            onReturned={onChannelChanged}
+          />
         ) : (
           <LiveOtherTab orgId={orgId} channel={channel} tab={tab} canPublish={canPublish} />
         )}
