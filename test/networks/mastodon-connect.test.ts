@@ -75,6 +75,31 @@ describe('connecting a Mastodon account', () => {
     });
   });
 
+  it('reconnects a channel first added with an access token, instead of adding a second one', async () => {
+    const person = await signUpUser(app.url);
+    const res = await fetch(`${sim.url}/_sim/accounts`, {
+      method: 'POST',
+      body: JSON.stringify({ network: 'mastodon', username: 'dora' }),
+    });
+    const account = (await res.json()) as { id: string; accessToken: string };
+    const added = await person.client.post<{ id: string }>(`/api/orgs/${person.organizationId}/channels`, {
+      network: 'mastodon',
+      accountId: account.id,
+      handle: 'dora',
+      serviceUrl: `${instance()}/`,
+      credentials: { accessToken: account.accessToken },
+    });
+    expect(added.status, added.text).toBe(201);
+    const done = await person.client.get(await authorize(person.client, person.organizationId, 'dora'));
+    expect(new URL(done.headers.get('location')!, app.url).searchParams.get('connected')).toBe(added.body.id);
+    const list = await person.client.get<{ channels: { id: string; accountId: string }[] }>(
+      `/api/orgs/${person.organizationId}/channels`,
+    );
+    expect(list.body.channels).toEqual([
+      expect.objectContaining({ id: added.body.id, accountId: `${account.id}@${new URL(sim.url).host}` }),
+    ]);
+  });
+
   it('accepts a state once, only for the person who started it', async () => {
     const ana = await signUpUser(app.url);
     const bea = await signUpUser(app.url);

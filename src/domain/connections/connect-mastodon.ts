@@ -291,9 +291,16 @@ async function upsertChannel(
   },
 ): Promise<CompletedConnection> {
   return sql.begin(async (tx) => {
+    // The same account added earlier with an access token carries its bare id (no "@host"): that
+    // channel is the one to reconnect, not a second one beside it.
+    const bareId = input.accountId.slice(0, input.accountId.lastIndexOf('@'));
     const [existing] = await tx<{ id: string; credentials_sealed: string | null }[]>`
       select id, credentials_sealed from channels
-      where organization_id = ${input.organizationId} and network = 'mastodon' and account_id = ${input.accountId}
+      where organization_id = ${input.organizationId} and network = 'mastodon'
+        and (account_id = ${input.accountId}
+             or (account_id = ${bareId} and rtrim(service_url, '/') = ${input.instanceUrl}))
+      order by account_id = ${input.accountId} desc
+      limit 1
       for update`;
     const id = existing?.id ?? randomUUID();
     // A reconnect keeps what the new grant does not replace (a refresh token the server did not reissue).
@@ -311,7 +318,7 @@ async function upsertChannel(
     const sealed = sealer.seal(JSON.stringify(credentials), `channel:${id}`);
     const [row] = existing
       ? await tx<ChannelRow[]>`
-          update channels set handle = ${input.handle}, display_name = ${input.displayName},
+          update channels set account_id = ${input.accountId}, handle = ${input.handle}, display_name = ${input.displayName},
             avatar_url = ${input.avatarUrl}, service_url = ${input.instanceUrl}, credentials_sealed = ${sealed},
             connection_state = 'connected', connection_error = null, updated_at = now()
           where id = ${id}
