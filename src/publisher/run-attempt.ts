@@ -1,5 +1,5 @@
 import type { Sql } from '../db/connection.ts';
-import { getLinkSettings } from '../domain/links/link-settings.ts';
+import { readLinkSettings } from '../domain/links/link-settings.ts';
 import { findLinks, prepareLinks } from '../domain/links/prepare-links.ts';
 import type { Logger } from '../logger.ts';
 import type { NetworkRegistry } from '../networks/registry.ts';
@@ -297,7 +297,7 @@ async function storeCredentials(deps: AttemptDeps, target: ClaimedTarget, creden
  */
 async function applyLinkSettings(target: ClaimedTarget, post: OutgoingPost, deps: AttemptDeps) {
   if (!post.parts.some((part) => findLinks(part.text).length > 0)) return;
-  const settings = await getLinkSettings(deps.sql, target.organizationId, target.channelId);
+  const settings = await readLinkSettings(deps.sql, target.channelId);
   if (!settings.utmEnabled && !settings.shortenLinks) return;
   const options = {
     shorten: settings.shortenLinks && deps.shortLinkBaseUrl !== undefined,

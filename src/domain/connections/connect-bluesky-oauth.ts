@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Sql } from '../../db/connection.ts';
 import type { ChannelView } from '../channels/channel-view.ts';
 import { SpoolError } from '../errors.ts';
 import { BLUESKY_DEFAULT_SERVICE, normalizeService, saveBlueskyChannel } from './connect-bluesky.ts';
 import type { SecretSealer } from './connect-mastodon.ts';
-import { assertMayManageChannels } from './connection-access.ts';
+import { assertMayManageChannels, stateHashOf } from './connection-access.ts';
 
 /**
  * Connecting a Bluesky account with AT Protocol OAuth: the person is sent to their own server's
@@ -79,7 +79,7 @@ export async function startBlueskyOAuth(
     );
   }
   const state = randomBytes(32).toString('base64url');
-  const stateHash = sha256(state);
+  const stateHash = stateHashOf(state);
   const started = await flow.authorize({ identity, handle, service, state }).catch((error: unknown) => {
     throw oauthError(error, handle ? `@${handle}` : new URL(service).host);
   });
@@ -107,7 +107,7 @@ export async function completeBlueskyOAuth(
   flow: BlueskyOAuthFlow,
   input: CompleteBlueskyOAuthInput,
 ): Promise<{ channel: ChannelView; created: boolean }> {
-  const stateHash = sha256(input.state);
+  const stateHash = stateHashOf(input.state);
   // Single use: the row is consumed whatever happens next.
   const [row] = await sql<
     { organization_id: string; issuer: string; pending_sealed: string; expires_at: Date }[]
@@ -190,8 +190,4 @@ function oauthError(error: unknown, subject: string): unknown {
 
 function isOAuthFailure(error: unknown): error is OAuthFailure {
   return error instanceof Error && error.name === 'BlueskyOAuthError' && 'kind' in error;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

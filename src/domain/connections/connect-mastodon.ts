@@ -8,7 +8,7 @@ import {
   presentChannel,
 } from '../channels/channel-view.ts';
 import { SpoolError } from '../errors.ts';
-import { assertMayManageChannels } from './connection-access.ts';
+import { assertMayManageChannels, stateHashOf } from './connection-access.ts';
 
 /**
  * Connecting a Mastodon account: Spool registers itself as an app on the person's instance (once
@@ -109,7 +109,7 @@ export async function startMastodonConnection(
   const app = await appFor(sql, sealer, client, instanceUrl, input.redirectUri);
   const state = randomBytes(32).toString('base64url');
   const verifier = randomBytes(48).toString('base64url');
-  const stateHash = sha256(state);
+  const stateHash = stateHashOf(state);
   const expiresAt = new Date(Date.now() + STATE_TTL_MS);
   await sql`delete from mastodon_oauth_states where expires_at < now()`;
   await sql`
@@ -200,7 +200,7 @@ export async function completeMastodonConnection(
   client: MastodonInstanceClient,
   input: CompleteConnectionInput,
 ): Promise<CompletedConnection> {
-  const stateHash = sha256(input.state);
+  const stateHash = stateHashOf(input.state);
   // Single use: the row is consumed whatever happens next.
   const [pending] = await sql<
     {
@@ -385,10 +385,6 @@ export async function disconnectMastodonChannel(
     await sql`delete from mastodon_apps where instance_url = ${instanceUrl} and client_id = ${clientId}`;
   }
   return view;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function invalidInstance(message: string): SpoolError {

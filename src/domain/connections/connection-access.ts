@@ -1,4 +1,5 @@
 import type { Sql } from '../../db/connection.ts';
+import { hashToken } from '../../security/tokens.ts';
 import { can, type Role } from '../accounts/roles.ts';
 import { SpoolError } from '../errors.ts';
 
@@ -20,4 +21,9 @@ export async function assertMayManageChannels(
       'forbidden',
     );
   }
+}
+
+/** An OAuth sign-in's `state` is stored only as this hash: the value itself lives in the person's browser. */
+export function stateHashOf(state: string): string {
+  return hashToken(state).toString('hex');
 }

@@ -31,6 +31,11 @@ export async function getLinkSettings(
   channelId: string,
 ): Promise<LinkSettings> {
   await assertChannel(sql, organizationId, channelId);
+  return readLinkSettings(sql, channelId);
+}
+
+/** The settings of a channel already known to exist (the publisher's, for a post it claimed). */
+export async function readLinkSettings(sql: Sql, channelId: string): Promise<LinkSettings> {
   const [row] = await sql<SettingsRow[]>`
     select channel_id, shorten_links, utm_enabled, utm_campaign from channel_link_settings
     where channel_id = ${channelId}`;
@@ -44,7 +49,7 @@ export async function updateLinkSettings(
   change: Partial<Omit<LinkSettings, 'channelId'>>,
 ): Promise<LinkSettings> {
   await assertChannel(sql, organizationId, channelId);
-  const current = await getLinkSettings(sql, organizationId, channelId);
+  const current = await readLinkSettings(sql, channelId);
   const next = { ...current, ...stripUndefined(change) };
   const [row] = await sql<SettingsRow[]>`
     insert into channel_link_settings (channel_id, organization_id, shorten_links, utm_enabled, utm_campaign)

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/config.ts';
 import type { Sql } from '../../db/connection.ts';
@@ -12,6 +11,7 @@ import { BLUESKY_CALLBACK_PATH, CLIENT_METADATA_PATH } from '../../networks/blue
 import type { SecretBox } from '../../security/secret-box.ts';
 import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
+import { publicBase } from '../public-base.ts';
 import { orgParams } from '../schemas/ids.ts';
 
 interface Deps {
@@ -117,9 +117,4 @@ export function registerBlueskyOAuthRoutes(app: App, { sql, config, secretBox }:
       return reply.header('cache-control', 'public, max-age=300').send(metadata);
     },
   );
-}
-
-/** PUBLIC_URL when the operator set it, else the address this request came to. */
-function publicBase(config: Config, request: FastifyRequest): string {
-  return (config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }

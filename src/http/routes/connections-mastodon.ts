@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/config.ts';
 import type { Sql } from '../../db/connection.ts';
@@ -12,6 +11,7 @@ import {
 import { MastodonInstanceHttpClient } from '../../networks/mastodon/mastodon-oauth.ts';
 import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
+import { publicBase } from '../public-base.ts';
 import { channelParams, orgParams } from '../schemas/ids.ts';
 
 interface Deps {
@@ -95,9 +95,4 @@ export function registerMastodonConnectionRoutes(app: App, deps: Deps): void {
         channelId: request.params.channelId,
       }),
   );
-}
-
-/** PUBLIC_URL when the operator set it, else the address this request came to. */
-function publicBase(config: Config, request: FastifyRequest): string {
-  return (config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }

@@ -15,21 +15,17 @@ import {
 import { SsrfGuard } from '../../security/ssrf-guard.ts';
 import type { App } from '../app.ts';
 import { orgOf } from '../plugins/auth.ts';
+import { publicBase } from '../public-base.ts';
 
 const orgParams = z.object({ orgId: z.uuid() });
 const channelParams = z.object({ orgId: z.uuid(), channelId: z.uuid() });
-
-/** Where Spool is reached: the configured public URL, else the address this request came to. */
-export function publicBaseUrl(config: Config, request: FastifyRequest): string {
-  return config.publicUrl ?? `${request.protocol}://${request.host}`;
-}
 
 /** Short links (`/s/{code}` and their click counts), per-channel link settings, and link previews. */
 export function registerLinkRoutes(app: App, { sql, config }: { sql: Sql; config: Config }): void {
   const guard = new SsrfGuard({ allowPrivateAddresses: config.ssrfAllowPrivate });
   const present = (request: FastifyRequest, link: ShortLinkView) => ({
     ...link,
-    shortUrl: `${publicBaseUrl(config, request)}/s/${link.code}`,
+    shortUrl: `${publicBase(config, request)}/s/${link.code}`,
   });
 
   app.get(

@@ -20,10 +20,10 @@ import {
 import { ROLES, type Scope } from '../../domain/accounts/roles.ts';
 import { emailSchema, organizationNameSchema } from '../../domain/accounts/schemas.ts';
 import { SpoolError } from '../../domain/errors.ts';
-import { publicBaseUrl } from '../../mail/templates.ts';
 import type { Mailer } from '../../ports/mailer.ts';
 import type { App } from '../app.ts';
 import { actorOf, orgOf, originOf } from '../plugins/auth.ts';
+import { publicBase } from '../public-base.ts';
 
 interface Deps {
   sql: Sql;
@@ -193,7 +193,7 @@ function registerInvitations(app: App, { sql, config, mailer }: Deps): void {
           inviterRole: org.role,
           email: request.body.email,
           role: request.body.role,
-          baseUrl: publicBaseUrl(config.publicUrl, `${request.protocol}://${request.host}`),
+          baseUrl: publicBase(config, request),
         },
         originOf(request),
       );

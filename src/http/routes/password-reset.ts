@@ -8,10 +8,10 @@ import {
   throttlePasswordResetRequest,
 } from '../../domain/accounts/password-reset.ts';
 import { emailSchema, passwordSchema } from '../../domain/accounts/schemas.ts';
-import { publicBaseUrl } from '../../mail/templates.ts';
 import type { Mailer } from '../../ports/mailer.ts';
 import type { App } from '../app.ts';
 import { originOf } from '../plugins/auth.ts';
+import { publicBase } from '../public-base.ts';
 
 interface Deps {
   sql: Sql;
@@ -46,7 +46,7 @@ export function registerPasswordResetRoutes(app: App, { sql, config, mailer }: D
     async (request, reply) => {
       const { email } = request.body;
       await throttlePasswordResetRequest(sql, email, request.ip);
-      const baseUrl = publicBaseUrl(config.publicUrl, `${request.protocol}://${request.host}`);
+      const baseUrl = publicBase(config, request);
       const delivery = sendPasswordReset(sql, mailer, { email, baseUrl }, originOf(request)).catch(
         (error: unknown) => request.log.error({ err: error }, 'password reset email failed'),
       );
