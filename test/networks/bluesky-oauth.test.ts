@@ -276,8 +276,12 @@ describe('connecting Bluesky with OAuth', () => {
       const answer = page.waitForResponse((res) => res.url().includes('/api/connections/bluesky/callback'));
       await signInAtPds(page, atproto.alice.password, 'Deny access');
       const callback = await answer;
-      expect(callback.status()).toBe(400);
-      expect(((await callback.json()) as ErrorBody).error.code).toBe('bluesky.authorization_denied');
+      // A browser is sent back to the channels page with the reason in words, not to a JSON error.
+      expect(callback.status()).toBe(303);
+      const back = new URL(callback.headers().location!, plain.url);
+      expect(back.pathname).toBe('/channels');
+      expect(back.searchParams.get('connect_error')).toMatch(/did not grant access/);
+      await page.getByRole('alert').filter({ hasText: 'did not grant access' }).waitFor();
     } finally {
       await context.close();
     }

@@ -13,6 +13,7 @@ import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
 import { publicBase } from '../public-base.ts';
 import { orgParams } from '../schemas/ids.ts';
+import { finishConnection } from './connection-callback.ts';
 
 interface Deps {
   sql: Sql;
@@ -80,18 +81,16 @@ export function registerBlueskyOAuthRoutes(app: App, { sql, config, secretBox }:
         }),
       },
     },
-    async (request, reply) => {
-      const { channel } = await completeBlueskyOAuth(sql, secretBox, flow, {
-        userId: actorOf(request).userId,
-        state: request.query.state,
-        code: request.query.code,
-        iss: request.query.iss,
-        error: request.query.error,
-      });
-      return reply
-        .header('cache-control', 'no-store')
-        .redirect(`/channels?connected=${encodeURIComponent(channel.id)}`, 303);
-    },
+    async (request, reply) =>
+      finishConnection(request, reply, () =>
+        completeBlueskyOAuth(sql, secretBox, flow, {
+          userId: actorOf(request).userId,
+          state: request.query.state,
+          code: request.query.code,
+          iss: request.query.iss,
+          error: request.query.error,
+        }),
+      ),
   );
 
   app.get(

@@ -13,6 +13,7 @@ import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
 import { publicBase } from '../public-base.ts';
 import { channelParams, orgParams } from '../schemas/ids.ts';
+import { finishConnection } from './connection-callback.ts';
 
 interface Deps {
   sql: Sql;
@@ -66,17 +67,15 @@ export function registerMastodonConnectionRoutes(app: App, deps: Deps): void {
         }),
       },
     },
-    async (request, reply) => {
-      const done = await completeMastodonConnection(sql, secretBox, instances, {
-        userId: actorOf(request).userId,
-        state: request.query.state,
-        code: request.query.code,
-        error: request.query.error,
-      });
-      return reply
-        .header('cache-control', 'no-store')
-        .redirect(`/channels?connected=${encodeURIComponent(done.channel.id)}`, 303);
-    },
+    async (request, reply) =>
+      finishConnection(request, reply, () =>
+        completeMastodonConnection(sql, secretBox, instances, {
+          userId: actorOf(request).userId,
+          state: request.query.state,
+          code: request.query.code,
+          error: request.query.error,
+        }),
+      ),
   );
 
   app.post(

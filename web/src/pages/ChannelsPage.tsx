@@ -29,6 +29,8 @@ export function ChannelsPage() {
   const { query } = useLocation();
   // Kept from the first render: the address is cleaned right away, the confirmation stays.
   const [justConnectedId] = useState(() => query.get('connected'));
+  // A connection that did not succeed comes back with the reason in words (connect_error).
+  const [connectError] = useState(() => query.get('connect_error'));
   const justConnected = channels.data?.find((c) => c.id === justConnectedId);
   const [appPasswordFallback, setAppPasswordFallback] = useState<AppPasswordFallback | null>(null);
 
@@ -36,8 +38,9 @@ export function ChannelsPage() {
   // announce it again.
   useEffect(() => {
     const url = new URL(window.location.href);
-    if (!url.searchParams.has('connected')) return;
+    if (!url.searchParams.has('connected') && !url.searchParams.has('connect_error')) return;
     url.searchParams.delete('connected');
+    url.searchParams.delete('connect_error');
     navigate(`${url.pathname}${url.search}${url.hash}`, { replace: true });
   }, []);
 
@@ -54,6 +57,11 @@ export function ChannelsPage() {
           {justConnected
             ? `Connected ${channelName(justConnected).replace(' · ', ' on ')}.`
             : 'Channel connected.'}
+        </p>
+      ) : null}
+      {connectError ? (
+        <p className="notice warn" role="alert">
+          The account was not connected: {connectError}
         </p>
       ) : null}
       {channels.error ? <p className="form-error">{channels.error}</p> : null}
