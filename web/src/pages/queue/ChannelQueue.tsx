@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { allPages, api } from '../../api/client.ts';
 import type { Channel, Post, Target } from '../../api/types.ts';
 import { navigate } from '../../app/router.ts';
@@ -36,18 +36,24 @@ export function ChannelQueue({
   // Posts that left the queue while this page was open (publishing, published, failed), newest first.
   const [recent, setRecent] = useState<Target[]>([]);
 
+  // Posts seen leaving the queue: one that comes back (it waits for a retry or a reconnect) tells
+  // the page the channel may have changed.
+  const left = useRef(new Set<string>());
+  const returned = (targetId: string) => {
+    setRecent((current) => current.filter((t) => t.id !== targetId));
+    if (left.current.delete(targetId)) onReturned?.();
+    void queue.reload();
+  };
+
   // Live: a post of this channel changed status; show it at once, then fetch its final details.
   useLiveEvents(orgId, (event) => {
     if (event.channel !== channel.id) return;
     if (event.status === 'queued' || event.status === 'scheduled') {
-      // Back in the queue after an attempt (it waits for a retry or a reconnect): out of "Just now".
-      if (recent.some((t) => t.id === event.target)) {
-        setRecent((current) => current.filter((t) => t.id !== event.target));
-        onReturned?.();
-      }
-      if (!queue.data?.some((t) => t.id === event.target)) void queue.reload();
+      if (left.current.has(event.target)) returned(event.target);
+      else if (!queue.data?.some((t) => t.id === event.target)) void queue.reload();
       return;
     }
+    left.current.add(event.target);
     const leaving = queue.data?.find((t) => t.id === event.target);
     queue.set((items) => items?.filter((t) => t.id !== event.target));
     setRecent((current) => {
@@ -59,7 +65,9 @@ export function ChannelQueue({
       (post) => {
         const fresh = post.targets.find((t) => t.id === event.target);
         if (!fresh) return;
-        setRecent((current) => [fresh, ...current.filter((t) => t.id !== fresh.id)]);
+        // Its details may arrive after it already went back to the queue.
+        if (fresh.status === 'queued' || fresh.status === 'scheduled') returned(fresh.id);
+        else setRecent((current) => [fresh, ...current.filter((t) => t.id !== fresh.id)]);
       },
       () => undefined,
     );
