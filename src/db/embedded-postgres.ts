@@ -214,10 +214,26 @@ async function initialise(
       ],
       { ...owner, env: { ...process.env, LC_ALL: 'C' } },
     );
+  } catch (error) {
+    throw owner && (error as NodeJS.ErrnoException).code === 'EACCES'
+      ? unreachableBinaries(bins, dataDir)
+      : error;
   } finally {
     await fs.rm(pwFile, { force: true });
   }
   return password;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its programs and its
+ * data folder: a checkout under a private folder (/root, a `mktemp -d` folder) hides them.
+ */
+function unreachableBinaries(bins: Binaries, dataDir: string): Error {
+  return new Error(
+    `The embedded PostgreSQL runs as the "postgres" user (Spool was started as root), which cannot reach ` +
+      `${path.dirname(bins.initdb)} or ${dataDir}. Make the folders above them traversable (chmod o+x), ` +
+      'run Spool as an ordinary user, or set DATABASE_URL to a PostgreSQL server.',
+  );
 }
 
 /** Starts (initialising on first use) a PostgreSQL server that only listens on 127.0.0.1. */
