@@ -93,7 +93,7 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
   }
 
   const approveInBrowser = async (authorizeUrl: string, user: SnacUser) => {
-    const page = await fetch(authorizeUrl);
+    const page = await snacFetch(authorizeUrl);
     const html = await page.text();
     if (page.status !== 200)
       throw new Error(`snac's authorize page answered ${page.status}: ${html.slice(0, 200)}`);
@@ -105,7 +105,7 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
     }
     form.set('login', user.name);
     form.set('passwd', user.password);
-    const res = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
+    const res = await snacFetch(action, { method: 'POST', body: form, redirect: 'manual' });
     const location = res.headers.get('location');
     if (res.status !== 303 || !location) {
       throw new Error(
@@ -118,7 +118,7 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
   const obtainToken = async (user: SnacUser) => {
     const redirectUri = 'http://127.0.0.1:9/callback';
     const app = (await (
-      await fetch(`${url}/api/v1/apps`, {
+      await snacFetch(`${url}/api/v1/apps`, {
         method: 'POST',
         body: new URLSearchParams({
           client_name: `test-${user.name}`,
@@ -135,7 +135,7 @@ export async function startSnacServer(options: { users?: string[] } = {}): Promi
     }).toString();
     const code = new URL(await approveInBrowser(authorize.toString(), user)).searchParams.get('code')!;
     const token = (await (
-      await fetch(`${url}/oauth/token`, {
+      await snacFetch(`${url}/oauth/token`, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'authorization_code',
@@ -187,7 +187,7 @@ async function waitUntilServing(url: string, child: ChildProcess): Promise<void>
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`it exited with code ${child.exitCode}`);
     try {
-      const res = await fetch(`${url}/api/v1/instance`);
+      const res = await snacFetch(`${url}/api/v1/instance`);
       if (res.status === 200) return;
     } catch {
       // not listening yet
@@ -224,4 +224,19 @@ function decodeEntities(text: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+/**
+ * fetch for snac's small HTTP server, which closes idle keep-alive connections on its own: a
+ * request sent on one it just closed fails with ECONNRESET before snac saw it, so it is sent once
+ * more (every request here is safe to repeat: snac never received the first).
+ */
+async function snacFetch(input: string | URL, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(input, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(input, init);
+  }
 }
