@@ -157,6 +157,9 @@ async function collect(
            extract(epoch from last_attempt_at - due_at) * 1000 as lag,
            extract(epoch from published_at - due_at) * 1000 as completion
     from post_targets`;
+  // BENCH_TIMELINE=1: how claims and confirmations spread over time (250 ms steps from the due
+  // time) and how long a publish stays in flight, on stderr, to see where a run's lag comes from.
+  if (process.env.BENCH_TIMELINE) printTimeline(rows.map((r) => [Number(r.lag), Number(r.completion)]));
   const simPosts = env.sim.state.listPosts({});
   const simIds = new Set(simPosts.map((p) => p.id));
   const byText = new Map<string, number>();
@@ -195,6 +198,29 @@ async function collect(
     workers: WORKERS,
     seconds: round((Date.now() - startedAt) / 1000, 1),
   };
+}
+
+function printTimeline(rows: [lag: number, completion: number][]): void {
+  const steps = new Map<number, { claims: number; done: number }>();
+  const step = (ms: number) => {
+    const key = Math.floor(ms / 250) * 250;
+    let entry = steps.get(key);
+    if (!entry) steps.set(key, (entry = { claims: 0, done: 0 }));
+    return entry;
+  };
+  for (const [lag, completion] of rows) {
+    step(lag).claims++;
+    step(completion).done++;
+  }
+  const flight = rows.map(([lag, completion]) => completion - lag).sort((a, b) => a - b);
+  const p = (n: number) => round(percentile(flight, n));
+  process.stderr.write(
+    `in flight (claim to confirmation) p50 ${p(50)} ms, p90 ${p(90)} ms, p99 ${p(99)} ms\n`,
+  );
+  for (const key of [...steps.keys()].sort((a, b) => a - b)) {
+    const { claims, done } = steps.get(key)!;
+    process.stderr.write(`${key} ms: ${claims} claimed, ${done} confirmed\n`);
+  }
 }
 
 async function withWorkers<T>(

@@ -7,6 +7,7 @@ import {
   fetchNotificationsPage,
   type MastodonNotification,
   NOTIFICATIONS_PAGE_SIZE,
+  NotificationsUnavailable,
   streamNotifications,
 } from '../networks/mastodon/mastodon-notifications-api.ts';
 import { type EngagementEvent, recordEngagement } from './record-engagement.ts';
@@ -34,11 +35,17 @@ export interface MastodonNotificationDeps {
   pollIntervalMs?: number;
   /** Wait before reconnecting a stream that ended. */
   reconnectDelayMs?: number;
-  /** Time after which a server that lacked streaming is asked again. */
+  /** Time after which a server that lacked streaming (or the notifications API) is asked again. */
   streamProbeIntervalMs?: number;
   /** A stream without a byte (not even Mastodon's heartbeat) for this long is reconnected. */
   streamIdleTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * How many channels a scan starts following per second. A process starting with thousands of
+   * Mastodon channels ramps up instead of opening every stream (and asking every server) at once,
+   * which would compete with publishing and look like a flood to the servers.
+   */
+  followStartsPerSecond?: number;
 }
 
 /** Advisory-lock namespace of this follower (the second key is the channel). */
@@ -63,14 +70,28 @@ export class MastodonNotificationFollower {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private stopped = true;
+  /**
+   * What a server lacks, by server (its base URL), until when: streaming, or the notifications API
+   * itself (some Mastodon-compatible servers answer 404). Known per server, so one channel's answer
+   * spares the other channels on that server the same request.
+   */
   private readonly noStreamingUntil = new Map<string, number>();
+  private readonly noNotificationsUntil = new Map<string, number>();
 
   constructor(private readonly deps: MastodonNotificationDeps) {}
 
+  /** Resolves once the first channels are followed; the rest follow at `followStartsPerSecond`. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.scan();
-    this.schedule();
+    let firstBatch!: () => void;
+    const started = new Promise<void>((resolve) => {
+      firstBatch = resolve;
+    });
+    void this.scan(firstBatch).finally(() => {
+      firstBatch();
+      this.schedule();
+    });
+    await started;
   }
 
   async stop(): Promise<void> {
@@ -94,14 +115,14 @@ export class MastodonNotificationFollower {
   }
 
   /** Starts following channels nobody follows, stops those no longer connected. */
-  scan(): Promise<void> {
-    this.scanning = this.scanOnce().catch((error) => {
+  scan(onFirstBatch?: () => void): Promise<void> {
+    this.scanning = this.scanOnce(onFirstBatch).catch((error) => {
       this.deps.log.warn({ err: error }, 'could not scan Mastodon channels for notifications');
     });
     return this.scanning;
   }
 
-  private async scanOnce(): Promise<void> {
+  private async scanOnce(onFirstBatch?: () => void): Promise<void> {
     if (this.stopped) return;
     const rows = await this.deps.sql<{ id: string }[]>`
       select id from channels
@@ -114,11 +135,23 @@ export class MastodonNotificationFollower {
     for (const [id, follow] of this.followed) {
       if (!wanted.has(id)) await this.unfollow(follow, lock);
     }
-    for (const id of wanted) {
-      if (this.followed.has(id) || this.stopped) continue;
-      const [got] = await lock<{ locked: boolean }[]>`
-        select pg_try_advisory_lock(${LOCK_NAMESPACE}::int, hashtext(${id}::text)) as locked`;
-      if (got?.locked) this.follow(id);
+    const fresh = [...wanted].filter((id) => !this.followed.has(id));
+    const perSecond = this.deps.followStartsPerSecond ?? 100;
+    for (let from = 0; from < fresh.length && !this.stopped; from += perSecond) {
+      if (from > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // One round trip for a whole batch of locks; channels another process holds come back false.
+      const got = await lock<{ id: string; locked: boolean }[]>`
+        select id, pg_try_advisory_lock(${LOCK_NAMESPACE}::int, hashtext(id::text)) as locked
+        from unnest(${fresh.slice(from, from + perSecond)}::uuid[]) as id`;
+      for (const row of got) {
+        if (!row.locked) continue;
+        if (this.stopped || this.followed.has(row.id)) {
+          await lock`select pg_advisory_unlock(${LOCK_NAMESPACE}::int, hashtext(${row.id}::text))`;
+          continue;
+        }
+        this.follow(row.id);
+      }
+      onFirstBatch?.();
     }
   }
 
@@ -174,7 +207,17 @@ export class MastodonNotificationFollower {
     while (!signal.aborted) {
       const access = await this.channelAccess(channelId);
       if (!access) return; // disconnected meanwhile; the next scan releases the lock
-      const streamable = (this.noStreamingUntil.get(channelId) ?? 0) <= Date.now();
+      const streamable = (this.noStreamingUntil.get(access.base) ?? 0) <= Date.now();
+      const pollable = (this.noNotificationsUntil.get(access.base) ?? 0) <= Date.now();
+      if (!streamable && !pollable) {
+        // Neither streaming nor the notifications API on this server: ask again when it is due.
+        const until = Math.min(
+          this.noStreamingUntil.get(access.base)!,
+          this.noNotificationsUntil.get(access.base)!,
+        );
+        await sleep(Math.max(1_000, until - Date.now()), signal);
+        continue;
+      }
       let end: 'unsupported' | 'unauthorized' | 'ended' | 'polled' = 'polled';
       try {
         if (streamable) {
@@ -188,17 +231,21 @@ export class MastodonNotificationFollower {
             { dispatcher, idleTimeoutMs: this.deps.streamIdleTimeoutMs ?? 90_000, signal },
           );
         }
-        if (end !== 'ended') await this.catchUp(access, signal);
+        if (end !== 'ended' && pollable) await this.catchUp(access, signal);
       } catch (error) {
-        if (!signal.aborted) log.warn({ err: error }, 'could not read Mastodon notifications');
+        if (error instanceof NotificationsUnavailable && lacksNotificationsApi(error.status)) {
+          this.noNotificationsUntil.set(access.base, Date.now() + this.probeIntervalMs());
+        } else if (!signal.aborted) log.warn({ err: error }, 'could not read Mastodon notifications');
       }
-      if (end === 'unsupported') {
-        this.noStreamingUntil.set(channelId, Date.now() + (this.deps.streamProbeIntervalMs ?? 30 * 60_000));
-      }
+      if (end === 'unsupported') this.noStreamingUntil.set(access.base, Date.now() + this.probeIntervalMs());
       const wait =
         end === 'ended' ? (this.deps.reconnectDelayMs ?? 5_000) : (this.deps.pollIntervalMs ?? 60_000);
       await sleep(wait, signal);
     }
+  }
+
+  private probeIntervalMs(): number {
+    return this.deps.streamProbeIntervalMs ?? 30 * 60_000;
   }
 
   private async channelAccess(channelId: string): Promise<ChannelAccess | undefined> {
@@ -324,6 +371,11 @@ function eventFor(
     default:
       return [];
   }
+}
+
+/** The server has no notifications API at all (not a passing failure, nor this account's). */
+function lacksNotificationsApi(status: number | null): boolean {
+  return status === 404 || status === 405 || status === 410 || status === 501;
 }
 
 function validDate(text: string): Date {

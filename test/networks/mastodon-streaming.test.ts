@@ -246,3 +246,60 @@ describe('Mastodon notifications over the streaming API', () => {
     }
   });
 });
+
+describe('Mastodon notifications on a server without them', () => {
+  it('asks such a server once for all its channels, and ramps up instead of asking for every channel at once', async () => {
+    // A Mastodon-compatible server with neither streaming nor the notifications API (404 to both).
+    const asked: string[] = [];
+    const bare = createServer((req, res) => {
+      asked.push(new URL(req.url ?? '/', 'http://x').pathname);
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Record not found"}');
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    const own = await createTestDatabase();
+    try {
+      const { organizationId: orgId } = await seedOrganization(own.sql);
+      const channelIds = await seedChannels(
+        own.sql,
+        box,
+        orgId,
+        Array.from({ length: 3 }, (_, i) => ({
+          network: 'mastodon' as const,
+          accountId: `${i}@bare.test`,
+          handle: `user${i}@bare.test`,
+          serviceUrl: url,
+          credentials: { accessToken: 'bare-token' },
+        })),
+      );
+      const f = new MastodonNotificationFollower({
+        sql: own.sql,
+        secretBox: box,
+        log,
+        allowPrivateAddresses: true,
+        scanIntervalMs: 60_000,
+        pollIntervalMs: 100,
+        followStartsPerSecond: 1,
+      });
+      const startedAt = Date.now();
+      await f.start();
+      try {
+        // One channel a second: the first at once, the third about two seconds later.
+        expect(f.followedChannelIds()).toHaveLength(1);
+        await waitFor(async () => f.followedChannelIds().length === 3, 5_000);
+        expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_900);
+        expect(f.followedChannelIds().sort()).toEqual([...channelIds].sort());
+        // Polling every 100 ms would have asked again many times by now; the server's answer
+        // (no such API) holds for every channel on it until the next probe.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(asked.filter((p) => p === '/api/v1/streaming/user/notification')).toHaveLength(1);
+        expect(asked.filter((p) => p === '/api/v1/notifications')).toHaveLength(1);
+      } finally {
+        await f.stop();
+      }
+    } finally {
+      await own.drop();
+      await new Promise((resolve) => bare.close(resolve));
+    }
+  });
+});
