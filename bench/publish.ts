@@ -204,8 +204,8 @@ function printTimeline(rows: [lag: number, completion: number][]): void {
   const steps = new Map<number, { claims: number; done: number }>();
   const step = (ms: number) => {
     const key = Math.floor(ms / 250) * 250;
-    let entry = steps.get(key);
-    if (!entry) steps.set(key, (entry = { claims: 0, done: 0 }));
+    const entry = steps.get(key) ?? { claims: 0, done: 0 };
+    steps.set(key, entry);
     return entry;
   };
   for (const [lag, completion] of rows) {
