@@ -63,7 +63,9 @@ export async function startSpoolApi(
   dataDir: string,
   extraEnv: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'api', '--port', '0'], {
+  // BENCH_API_NODE_ARGS: extra Node options for the API process (e.g. --cpu-prof to profile it).
+  const nodeArgs = process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'api', '--port', '0'], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -103,7 +103,8 @@ export function registerAuth(app: App, deps: AuthDeps): void {
       throw new Error(`route ${request.routeOptions.url} declares no access level`);
     }
     if (access === 'public' && config.oauthClientEndpoint) return;
-    await authenticate(request, reply, deps);
+    const orgId = access === 'org' ? orgIdOf(request) : undefined;
+    const knownRole = await authenticate(request, reply, deps, orgId);
     if (access === 'public') {
       if (!SAFE_METHODS.has(request.method)) checkOrigin(request);
       return;
@@ -126,7 +127,7 @@ export function registerAuth(app: App, deps: AuthDeps): void {
       return;
     }
     const permission = config.permission ?? 'org.read';
-    request.org = await authorizeOrganization(request, actor, permission, deps.sql);
+    request.org = await authorizeOrganization(orgId, actor, permission, deps.sql, knownRole);
   });
 
   app.addHook('preValidation', async (request) => {
@@ -137,7 +138,22 @@ export function registerAuth(app: App, deps: AuthDeps): void {
   });
 }
 
-async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: AuthDeps): Promise<void> {
+/** The `:orgId` of the path, when it is a well-formed id. */
+function orgIdOf(request: FastifyRequest): string | undefined {
+  const orgId = (request.params as { orgId?: string }).orgId;
+  return orgId && UUID.test(orgId) ? orgId : undefined;
+}
+
+/**
+ * Sets `request.actor`. For a session and an organization in the path, returns the person's role
+ * there (`null`: not a member), read in the same query; `undefined` when not looked up.
+ */
+async function authenticate(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: AuthDeps,
+  orgId: string | undefined,
+): Promise<Role | null | undefined> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -157,21 +173,21 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
       tokenId: identity.tokenId,
       oauthClientId: identity.oauthClientId,
     };
-    return;
+    return undefined;
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) {
-    if (request.routeOptions.config.access === 'public') return;
+    if (request.routeOptions.config.access === 'public') return undefined;
     throw new SpoolError(
       'auth.required',
       'Sign in, or send an API token as `Authorization: Bearer <token>`.',
       'unauthenticated',
     );
   }
-  const session = await resolveSession(deps.sql, cookie, deps.config.sessionTtlDays);
+  const session = await resolveSession(deps.sql, cookie, deps.config.sessionTtlDays, orgId);
   if (!session) {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    if (request.routeOptions.config.access === 'public') return;
+    if (request.routeOptions.config.access === 'public') return undefined;
     throw new SpoolError('auth.session_expired', 'Your session has ended. Sign in again.', 'unauthenticated');
   }
   request.actor = {
@@ -181,6 +197,7 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
     sessionToken: cookie,
     csrfToken: session.csrfToken,
   };
+  return session.role;
 }
 
 /** Rejects a state-changing request whose Origin is another site (cross-site request forgery). */
@@ -217,31 +234,37 @@ function requireScope(actor: Actor, scope: Scope): void {
 }
 
 async function authorizeOrganization(
-  request: FastifyRequest,
+  orgId: string | undefined,
   actor: Actor,
   permission: Permission,
   sql: Sql,
+  knownRole: Role | null | undefined,
 ): Promise<OrgAccess> {
-  const orgId = (request.params as { orgId?: string }).orgId;
-  const notFound = new SpoolError(
-    'organization.not_found',
-    'There is no such organization, or you are not a member of it.',
-    'not_found',
-  );
-  if (!orgId || !UUID.test(orgId)) throw notFound;
-  const [row] = await sql<{ role: Role }[]>`
-    select role from memberships where organization_id = ${orgId} and user_id = ${actor.userId}`;
-  if (!row) throw notFound;
+  const notFound = () =>
+    new SpoolError(
+      'organization.not_found',
+      'There is no such organization, or you are not a member of it.',
+      'not_found',
+    );
+  if (!orgId) throw notFound();
+  const role =
+    knownRole !== undefined
+      ? knownRole
+      : ((
+          await sql<{ role: Role }[]>`
+            select role from memberships where organization_id = ${orgId} and user_id = ${actor.userId}`
+        )[0]?.role ?? null);
+  if (!role) throw notFound();
   requireScope(actor, scopeFor(permission));
-  if (!can(row.role, permission)) {
+  if (!can(role, permission)) {
     throw new SpoolError(
       'auth.forbidden',
-      `Your role (${row.role}) cannot do this. Ask an owner or admin of the organization.`,
+      `Your role (${role}) cannot do this. Ask an owner or admin of the organization.`,
       'forbidden',
-      { role: row.role, permission },
+      { role, permission },
     );
   }
-  return { organizationId: orgId, role: row.role };
+  return { organizationId: orgId, role };
 }
 
 async function applyRateLimit(reply: FastifyReply, actor: Actor, deps: AuthDeps) {
