@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
 import { connect, type Sql } from '../src/db/connection.ts';
 import { listCalendar } from '../src/domain/posts/list-calendar.ts';
 import { listQueue } from '../src/domain/queue/list-queue.ts';
@@ -28,8 +29,15 @@ interface Session {
   orgId: string;
 }
 
+/**
+ * Database connections of the API process (and of the queries-alone measurement): twice the cores.
+ * With PostgreSQL on the same 2 cores, 16 requests on 16 connections mean 16 backends taking turns
+ * on 2 CPUs; 4 connections (the driver queues the rest) served about twice the requests a second
+ * at a lower p99 in our runs (see docs/benchmarks.md).
+ */
+const POOL_SIZE = 2 * os.cpus().length;
 const startApi = (databaseUrl: string, dataDir: string) =>
-  startSpoolApi(databaseUrl, dataDir, { DATABASE_POOL_SIZE: '20' });
+  startSpoolApi(databaseUrl, dataDir, { DATABASE_POOL_SIZE: String(POOL_SIZE) });
 
 async function signUp(base: string): Promise<Session> {
   const res = await fetch(`${base}/api/auth/signup`, {
@@ -54,9 +62,22 @@ async function signUp(base: string): Promise<Session> {
   return { base, cookie, csrf: body.csrfToken, userId: body.user.id, orgId: body.organizations[0]!.id };
 }
 
-async function call(session: Session, method: string, url: string, body?: unknown): Promise<number> {
-  const res = await fetch(`${session.base}${url}`, {
+/**
+ * The clients: one undici pool of keep-alive connections per API, as a load generator (autocannon,
+ * k6) drives a server. `fetch` costs several times more CPU per request than the API's own work,
+ * and here it shares the API's 2 cores; real clients run on other machines.
+ */
+const pools = new Map<string, Pool>();
+const poolFor = (base: string) => {
+  const pool = pools.get(base) ?? new Pool(base, { connections: CLIENTS, pipelining: 1 });
+  pools.set(base, pool);
+  return pool;
+};
+
+async function call(session: Session, method: 'GET' | 'POST', url: string, body?: unknown): Promise<number> {
+  const res = await poolFor(session.base).request({
     method,
+    path: url,
     headers: {
       cookie: session.cookie,
       ...(method === 'GET' ? {} : { 'x-csrf-token': session.csrf, origin: session.base }),
@@ -64,8 +85,8 @@ async function call(session: Session, method: string, url: string, body?: unknow
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  await res.arrayBuffer();
-  return res.status;
+  await res.body.arrayBuffer();
+  return res.statusCode;
 }
 
 async function seedChannels(sql: Sql, orgId: string, count: number): Promise<string[]> {
@@ -195,6 +216,10 @@ async function main() {
     const operations: Record<string, Figures> = {};
     // Warm up connections and caches.
     await measure(200, CLIENTS, () => call(one, 'GET', queueUrl));
+    // The floor on this machine: a health check (with the session cookie, so it resolves the
+    // session) and the smallest organization read (session and role in one query).
+    operations.health_check = await measure(6000, CLIENTS, () => call(one, 'GET', '/livez'));
+    operations.organization = await measure(6000, CLIENTS, () => call(one, 'GET', `/api/orgs/${one.orgId}`));
     // One client shows the service time of a request; 16 show it under contention for 2 cores.
     operations.list_queue_first_page_1_client = await measure(500, 1, () => call(one, 'GET', queueUrl));
     operations.list_queue_first_page = await measure(3000, CLIENTS, () => call(one, 'GET', queueUrl));
@@ -203,9 +228,9 @@ async function main() {
     operations.calendar_one_month = await measure(3000, CLIENTS, () => call(two, 'GET', calendarUrl));
 
     // The same listing and calendar queries as the API runs them (its own functions, through the
-    // driver), from 16 connections at once: the database's answer time under that concurrency,
-    // without the HTTP layer (which, on 2 cores, adds the queueing the figures above show).
-    const pool = connect(db.url, { max: CLIENTS, applicationName: 'bench-queries' });
+    // driver and a pool like the API's), 16 callers at once: the database's answer time under that
+    // concurrency, without the HTTP layer.
+    const pool = connect(db.url, { max: POOL_SIZE, applicationName: 'bench-queries' });
     try {
       const byQuery = (run: () => Promise<unknown>) => () => run().then(() => 200);
       await measure(
@@ -290,9 +315,10 @@ async function main() {
     };
 
     process.stdout.write(
-      `${JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version, load_average_1m: round(os.loadavg()[0]!, 1) }, clients: CLIENTS, seed, operations, plans }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version, load_average_1m: round(os.loadavg()[0]!, 1) }, clients: CLIENTS, database_pool_size: POOL_SIZE, seed, operations, plans }, null, 2)}\n`,
     );
   } finally {
+    await Promise.all([...pools.values()].map((pool) => pool.close()));
     api.child.kill('SIGTERM');
     await new Promise((resolve) => api.child.once('exit', resolve));
     await db.close();
