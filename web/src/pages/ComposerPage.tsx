@@ -227,6 +227,9 @@ export function ComposerPage() {
             {submission.busy ? 'Saving…' : submitLabel}
           </button>
           {blocking ? <span className="muted">Fix the problems above first.</span> : null}
+          {!blocking && chosen.length === 0 ? (
+            <span className="muted">Choose at least one channel under “Post to”.</span>
+          ) : null}
         </div>
       </form>
     </div>

@@ -45,9 +45,16 @@ export function ChannelQueue({
     void queue.reload();
   };
 
+  // The newest event seen per post: details fetched for an older one must not undo a newer one
+  // (they can answer after the post already went back to the queue).
+  const eventCount = useRef(0);
+  const newestEvent = useRef(new Map<string, number>());
+
   // Live: a post of this channel changed status; show it at once, then fetch its final details.
   useLiveEvents(orgId, (event) => {
     if (event.channel !== channel.id) return;
+    const seen = ++eventCount.current;
+    newestEvent.current.set(event.target, seen);
     if (event.status === 'queued' || event.status === 'scheduled') {
       if (left.current.has(event.target)) returned(event.target);
       else if (!queue.data?.some((t) => t.id === event.target)) void queue.reload();
@@ -64,7 +71,7 @@ export function ChannelQueue({
     void api<Post>(`/api/orgs/${orgId}/posts/${event.post}`).then(
       (post) => {
         const fresh = post.targets.find((t) => t.id === event.target);
-        if (!fresh) return;
+        if (!fresh || newestEvent.current.get(fresh.id) !== seen) return;
         // Its details may arrive after it already went back to the queue.
         if (fresh.status === 'queued' || fresh.status === 'scheduled') returned(fresh.id);
         else setRecent((current) => [fresh, ...current.filter((t) => t.id !== fresh.id)]);

@@ -98,7 +98,12 @@ export function QueueList({
 
   if (items.length === 0 && emptySlots.length === 0) {
     return (
-      <p className="empty">Nothing queued, and no posting times yet: set a schedule on the Channels page.</p>
+      <div className="empty">
+        <p>Nothing queued, and no posting times yet: queued posts take this channel's posting times.</p>
+        <button type="button" className="small" onClick={() => navigate('/channels')}>
+          Set posting times
+        </button>
+      </div>
     );
   }
 
