@@ -294,6 +294,17 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
     expect(((await expired.json()) as { expired: number }).expired).toBeGreaterThan(0);
     await card.getByRole('link', { name: 'Open queue' }).click();
     const row = page.locator('.queue-list li', { hasText: text });
+    // The attempt takes a second, and the post's details (asked for when it left the queue, while it
+    // was publishing) reach the page only after it is back in the queue: late details must not put
+    // it back under "Just now".
+    stack.sim.setFaults({ accounts: { [account.id]: { latency: { kind: 'fixed', ms: 1_000 } } } });
+    const lateDetails = '**/api/orgs/*/posts/*';
+    await page.route(lateDetails, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await route.fulfill({ response });
+    });
     await row.getByRole('button', { name: 'Share now' }).click();
     await expect
       .poll(
@@ -306,7 +317,11 @@ describe('journeys: password reset, invitations, reconnecting a channel, the ins
     // Without a reload, the queue says why, and the post is back in it, ready to go again.
     await page.getByRole('status').filter({ hasText: 'Spool lost access to this account' }).waitFor();
     await row.getByRole('button', { name: 'Share now' }).waitFor();
-    await expect.poll(() => page.locator('.recent li', { hasText: text }).count()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // the late details have arrived
+    expect(await page.locator('.recent li', { hasText: text }).count()).toBe(0);
+    await row.getByRole('button', { name: 'Share now' }).waitFor({ timeout: 1_000 });
+    await page.unroute(lateDetails);
+    stack.sim.setFaults({});
 
     // The channel says what happened and what to do; the post waits in the queue.
     await page.getByRole('link', { name: 'Channels', exact: true }).click();
