@@ -176,6 +176,15 @@ export class SsrfGuard {
         'invalid',
       );
     }
+    // DNS names: at most 253 characters, 63 per label (a longer one fails the lookup with EINVAL).
+    const hostname = url.hostname.replace(/\.$/, '');
+    if (hostname.length > 253 || hostname.split('.').some((label) => label.length > 63)) {
+      throw new SpoolError(
+        'fetch.invalid_url',
+        `"${raw.slice(0, 200)}" is not a valid URL: its host name is longer than DNS allows.`,
+        'invalid',
+      );
+    }
     return url;
   }
 
@@ -334,7 +343,7 @@ export class SsrfGuard {
         host: url.host,
       });
     }
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EINVAL') {
       return new SpoolError('fetch.host_not_found', `There is no server named ${url.hostname}.`, 'invalid', {
         host: url.hostname,
       });

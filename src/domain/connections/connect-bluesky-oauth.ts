@@ -81,7 +81,7 @@ export async function startBlueskyOAuth(
   const state = randomBytes(32).toString('base64url');
   const stateHash = stateHashOf(state);
   const started = await flow.authorize({ identity, handle, service, state }).catch((error: unknown) => {
-    throw oauthError(error, handle ? `@${handle}` : new URL(service).host);
+    throw oauthError(error, handle ? `@${handle}` : new URL(service).host, 'start');
   });
   await sql`delete from bluesky_oauth_states where expires_at < now()`;
   await sql`
@@ -139,7 +139,7 @@ export async function completeBlueskyOAuth(
   await assertMayManageChannels(sql, row.organization_id, input.userId);
   const pending = JSON.parse(sealer.open(row.pending_sealed, `bluesky-state:${stateHash}`)) as never;
   const account = await flow.complete(pending, input.code).catch((error: unknown) => {
-    throw oauthError(error, new URL(row.issuer).host);
+    throw oauthError(error, new URL(row.issuer).host, 'callback');
   });
   return saveBlueskyChannel(
     sql,
@@ -150,7 +150,11 @@ export async function completeBlueskyOAuth(
   );
 }
 
-function oauthError(error: unknown, subject: string): unknown {
+/**
+ * Before the sign-in, an address that cannot be reached is most often a mistyped handle or server
+ * (400, as with app passwords); after it, the person's own server failing us is a 502.
+ */
+function oauthError(error: unknown, subject: string, phase: 'start' | 'callback'): unknown {
   if (!isOAuthFailure(error)) return error;
   const reason = error.message.slice(0, 300);
   switch (error.kind) {
@@ -182,8 +186,10 @@ function oauthError(error: unknown, subject: string): unknown {
     case 'unreachable':
       return new SpoolError(
         'bluesky.service_unreachable',
-        `Spool could not complete the sign-in: ${reason}. Try again in a moment.`,
-        'upstream_failed',
+        phase === 'start'
+          ? `Spool could not reach ${subject}'s server: ${reason}. Check the handle or server address, or try again in a moment.`
+          : `Spool could not complete the sign-in: ${reason}. Try again in a moment.`,
+        phase === 'start' ? 'invalid' : 'upstream_failed',
       );
   }
 }

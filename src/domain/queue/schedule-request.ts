@@ -25,7 +25,13 @@ export interface StoredScheduleRequest {
   dueAt?: string;
 }
 
-/** Resolves a request for one channel; a custom time must be in the future (`queue.slot_in_past`). */
+/** How far ahead a custom time may be. */
+export const MAX_SCHEDULE_YEARS = 10;
+
+/**
+ * Resolves a request for one channel; a custom time must be in the future (`queue.slot_in_past`)
+ * and within the next ten years (`queue.slot_too_far`).
+ */
 export function resolveSchedule(
   request: ScheduleRequest,
   channel: { handle: string; network: string; timezone: string },
@@ -41,6 +47,17 @@ export function resolveSchedule(
         'Choose a time in the future, or add the post to the queue.',
       'invalid',
       { dueAt: dueAt.toISOString(), now: now.toISOString() },
+    );
+  }
+  const horizon = new Date(now);
+  horizon.setUTCFullYear(horizon.getUTCFullYear() + MAX_SCHEDULE_YEARS);
+  if (Number.isNaN(dueAt.getTime()) || dueAt.getTime() > horizon.getTime()) {
+    throw new SpoolError(
+      'queue.slot_too_far',
+      `The time chosen for ${channelLabel(channel)} is more than ${MAX_SCHEDULE_YEARS} years away. ` +
+        'Choose a time within the next ten years.',
+      'invalid',
+      { latest: horizon.toISOString() },
     );
   }
   return { mode: 'custom', dueAt };

@@ -13,7 +13,7 @@ export function registerAuditRoutes(app: App, { sql }: { sql: Sql }): void {
       schema: {
         tags: ['organizations'],
         summary: 'Security events, newest first; pass `nextCursor` back as `cursor` for the next page',
-        params: z.object({ orgId: z.uuid() }),
+        params: z.object({ orgId: z.uuid().toLowerCase() }),
         querystring: z.object({
           cursor: z
             .string()

@@ -20,8 +20,8 @@ export function registerCalendarRoutes(app: App, { sql }: { sql: Sql }): void {
         querystring: z.object({
           from: instantSchema,
           to: instantSchema,
-          channelId: z.uuid().optional(),
-          groupId: z.uuid().optional(),
+          channelId: z.uuid().toLowerCase().optional(),
+          groupId: z.uuid().toLowerCase().optional(),
           status: postTabSchema.optional(),
           tag: z.string().trim().min(1).max(50).optional(),
           ...pageQuery(100),

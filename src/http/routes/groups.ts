@@ -15,7 +15,7 @@ import { groupChannelParams, groupParams, orgParams } from '../schemas/ids.ts';
 import { decodeCursor, pageQuery, presentPage } from '../schemas/pagination.ts';
 
 const groupName = z.string().trim().min(1).max(100);
-const channelIds = z.array(z.uuid()).max(500);
+const channelIds = z.array(z.uuid().toLowerCase()).max(500);
 
 /** Profile groups: named sets of channels to pick together and to filter the queue and calendar. */
 export function registerGroupRoutes(app: App, { sql }: { sql: Sql }): void {

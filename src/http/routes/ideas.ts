@@ -13,16 +13,18 @@ import {
 import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
 
-const orgParams = z.object({ orgId: z.uuid() });
-const columnParams = z.object({ orgId: z.uuid(), columnId: z.uuid() });
-const ideaParams = z.object({ orgId: z.uuid(), ideaId: z.uuid() });
+const orgParams = z.object({ orgId: z.uuid().toLowerCase() });
+const columnParams = z.object({ orgId: z.uuid().toLowerCase(), columnId: z.uuid().toLowerCase() });
+const ideaParams = z.object({ orgId: z.uuid().toLowerCase(), ideaId: z.uuid().toLowerCase() });
 
 const columnName = z.string().trim().min(1).max(100);
 const position = z.number().int().min(0).max(100_000);
 const ideaContent = z.object({
   title: z.string().max(300),
   text: z.string().max(70_000),
-  media: z.array(z.object({ mediaId: z.uuid(), altText: z.string().max(2000).default('') })).max(20),
+  media: z
+    .array(z.object({ mediaId: z.uuid().toLowerCase(), altText: z.string().max(2000).default('') }))
+    .max(20),
   tags: z.array(z.string().trim().min(1).max(50)).max(30),
 });
 
@@ -92,7 +94,10 @@ export function registerIdeaRoutes(app: App, { sql }: { sql: Sql }): void {
         tags: ['ideas'],
         summary: 'The ideas in board order (column by column, top to bottom)',
         params: orgParams,
-        querystring: z.object({ columnId: z.uuid().optional(), tag: z.string().max(50).optional() }),
+        querystring: z.object({
+          columnId: z.uuid().toLowerCase().optional(),
+          tag: z.string().max(50).optional(),
+        }),
       },
     },
     async (request) => ({ ideas: await listIdeas(sql, orgOf(request).organizationId, request.query) }),
@@ -108,7 +113,7 @@ export function registerIdeaRoutes(app: App, { sql }: { sql: Sql }): void {
         params: orgParams,
         body: ideaContent
           .partial()
-          .extend({ columnId: z.uuid().optional(), position: position.optional() })
+          .extend({ columnId: z.uuid().toLowerCase().optional(), position: position.optional() })
           .refine((idea) => Boolean(idea.title?.trim() || idea.text?.trim() || idea.media?.length), {
             message: 'an idea needs a title, a text or media',
           }),
@@ -154,7 +159,7 @@ export function registerIdeaRoutes(app: App, { sql }: { sql: Sql }): void {
         tags: ['ideas'],
         summary: 'Move an idea to a position in a column (its own, or another)',
         params: ideaParams,
-        body: z.object({ columnId: z.uuid().optional(), position }),
+        body: z.object({ columnId: z.uuid().toLowerCase().optional(), position }),
       },
     },
     async (request) => moveIdea(sql, orgOf(request).organizationId, request.params.ideaId, request.body),

@@ -17,8 +17,8 @@ import type { App } from '../app.ts';
 import { orgOf } from '../plugins/auth.ts';
 import { publicBase } from '../public-base.ts';
 
-const orgParams = z.object({ orgId: z.uuid() });
-const channelParams = z.object({ orgId: z.uuid(), channelId: z.uuid() });
+const orgParams = z.object({ orgId: z.uuid().toLowerCase() });
+const channelParams = z.object({ orgId: z.uuid().toLowerCase(), channelId: z.uuid().toLowerCase() });
 
 /** Short links (`/s/{code}` and their click counts), per-channel link settings, and link previews. */
 export function registerLinkRoutes(app: App, { sql, config }: { sql: Sql; config: Config }): void {
@@ -57,8 +57,8 @@ export function registerLinkRoutes(app: App, { sql, config }: { sql: Sql; config
         params: orgParams,
         body: z.object({
           url: z.string().min(1).max(4096),
-          postId: z.uuid().optional(),
-          channelId: z.uuid().optional(),
+          postId: z.uuid().toLowerCase().optional(),
+          channelId: z.uuid().toLowerCase().optional(),
         }),
       },
     },
@@ -81,10 +81,10 @@ export function registerLinkRoutes(app: App, { sql, config }: { sql: Sql; config
         summary: 'Short links with their click counts',
         params: orgParams,
         querystring: z.object({
-          postId: z.uuid().optional(),
-          channelId: z.uuid().optional(),
+          postId: z.uuid().toLowerCase().optional(),
+          channelId: z.uuid().toLowerCase().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.uuid().optional(),
+          cursor: z.uuid().toLowerCase().optional(),
         }),
       },
     },
@@ -105,7 +105,7 @@ export function registerLinkRoutes(app: App, { sql, config }: { sql: Sql; config
       schema: {
         tags: ['links'],
         summary: 'Clicks per day of a short link',
-        params: z.object({ orgId: z.uuid(), linkId: z.uuid() }),
+        params: z.object({ orgId: z.uuid().toLowerCase(), linkId: z.uuid().toLowerCase() }),
       },
     },
     async (request) => ({

@@ -40,8 +40,8 @@ export interface MediaRouteDeps {
   thumbnails?: ThumbnailMaker | undefined;
 }
 
-const orgParams = z.object({ orgId: z.uuid() });
-const mediaParams = z.object({ orgId: z.uuid(), mediaId: z.uuid() });
+const orgParams = z.object({ orgId: z.uuid().toLowerCase() });
+const mediaParams = z.object({ orgId: z.uuid().toLowerCase(), mediaId: z.uuid().toLowerCase() });
 
 // A form's boundaries, part headers and alt text on top of the file: a declared length within this
 // margin of the largest limit is left to the per-kind check, which answers more precisely.

@@ -7,6 +7,7 @@ import {
 } from '../../domain/notifications/notifications.ts';
 import type { App } from '../app.ts';
 import { actorOf } from '../plugins/auth.ts';
+import { instantSchema } from '../schemas/instant.ts';
 
 /** In-app notifications (failed, unconfirmed, disconnected, approvals) for the signed-in person. */
 export function registerNotificationRoutes(app: App, { sql }: { sql: Sql }): void {
@@ -19,7 +20,7 @@ export function registerNotificationRoutes(app: App, { sql }: { sql: Sql }): voi
         summary: 'Your notifications, newest first, with the unread count',
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(100).default(30),
-          before: z.iso.datetime({ offset: true }).optional(),
+          before: instantSchema.optional(),
           unread: z.enum(['true', 'false']).default('false'),
         }),
       },
@@ -39,7 +40,7 @@ export function registerNotificationRoutes(app: App, { sql }: { sql: Sql }): voi
       schema: {
         tags: ['notifications'],
         summary: 'Mark one as read',
-        params: z.object({ notificationId: z.uuid() }),
+        params: z.object({ notificationId: z.uuid().toLowerCase() }),
       },
     },
     async (request, reply) => {

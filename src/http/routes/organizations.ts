@@ -31,9 +31,9 @@ interface Deps {
   mailer: Mailer;
 }
 
-const orgParams = z.object({ orgId: z.uuid() });
-const memberParams = orgParams.extend({ userId: z.uuid() });
-const invitationParams = orgParams.extend({ invitationId: z.uuid() });
+const orgParams = z.object({ orgId: z.uuid().toLowerCase() });
+const memberParams = orgParams.extend({ userId: z.uuid().toLowerCase() });
+const invitationParams = orgParams.extend({ invitationId: z.uuid().toLowerCase() });
 const invitationToken = z.string().min(1).max(200);
 
 /** Organizations (workspaces), their members and invitations. */

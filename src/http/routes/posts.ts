@@ -79,7 +79,11 @@ export function registerPostRoutes(app: App, { sql, clock }: Deps): void {
         tags: ['posts'],
         summary: 'Posts per channel in a tab (drafts, awaiting_approval, pending, sent, failed) or status',
         params: orgParams,
-        querystring: z.object({ status: postTabSchema, channelId: z.uuid().optional(), ...pageQuery() }),
+        querystring: z.object({
+          status: postTabSchema,
+          channelId: z.uuid().toLowerCase().optional(),
+          ...pageQuery(),
+        }),
       },
     },
     async (request) =>

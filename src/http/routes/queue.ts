@@ -46,7 +46,7 @@ export function registerQueueRoutes(app: App, { sql, clock }: { sql: Sql; clock:
         summary:
           'Move a queued post to a position in the queue (0 = next); the queue takes the slots in order',
         params: channelParams,
-        body: z.object({ targetId: z.uuid(), index: z.number().int().min(0) }),
+        body: z.object({ targetId: z.uuid().toLowerCase(), index: z.number().int().min(0) }),
       },
     },
     async (request) => ({
@@ -67,7 +67,7 @@ export function registerQueueRoutes(app: App, { sql, clock }: { sql: Sql; clock:
         tags: ['queue'],
         summary: 'Move a queued post to the head of the queue',
         params: channelParams,
-        body: z.object({ targetId: z.uuid() }),
+        body: z.object({ targetId: z.uuid().toLowerCase() }),
       },
     },
     async (request) => ({

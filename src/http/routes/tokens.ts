@@ -46,7 +46,11 @@ export function registerTokenRoutes(app: App, { sql }: { sql: Sql }): void {
     '/api/tokens/:tokenId',
     {
       config: { access: 'user', sessionOnly: true },
-      schema: { tags: ['tokens'], summary: 'Revoke an API token', params: z.object({ tokenId: z.uuid() }) },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke an API token',
+        params: z.object({ tokenId: z.uuid().toLowerCase() }),
+      },
     },
     async (request, reply) => {
       await revokeToken(sql, actorOf(request).userId, request.params.tokenId, originOf(request));

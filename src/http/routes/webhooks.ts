@@ -17,6 +17,7 @@ import { classifyAddress } from '../../security/ssrf-guard.ts';
 import { queueDeliveries } from '../../webhooks/deliver-webhook.ts';
 import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
+import { instantSchema } from '../schemas/instant.ts';
 
 interface Deps {
   sql: Sql;
@@ -25,8 +26,8 @@ interface Deps {
   jobs: JobQueue | undefined;
 }
 
-const orgParams = z.object({ orgId: z.uuid() });
-const hookParams = z.object({ orgId: z.uuid(), webhookId: z.uuid() });
+const orgParams = z.object({ orgId: z.uuid().toLowerCase() });
+const hookParams = z.object({ orgId: z.uuid().toLowerCase(), webhookId: z.uuid().toLowerCase() });
 
 const parsed = (v: string): URL | undefined => {
   try {
@@ -153,7 +154,7 @@ export function registerWebhookRoutes(app: App, { sql, config, secretBox, jobs }
         params: hookParams,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(100).default(50),
-          before: z.iso.datetime({ offset: true }).optional(),
+          before: instantSchema.optional(),
         }),
       },
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SpoolError } from '../../domain/errors.ts';
 import type { Page, PagePosition } from '../../domain/posts/page.ts';
+import { parseInstant } from './instant.ts';
 
 /**
  * Cursor pagination: `?limit=` (1–100) and the `nextCursor` of the previous page as `?cursor=`.
@@ -34,9 +35,10 @@ export function decodeCursor(cursor: string | undefined): PagePosition | undefin
     typeof decoded[0] === 'string' &&
     typeof decoded[1] === 'string' &&
     SORT_KEY.test(decoded[0]) &&
+    parseInstant(decoded[0]) !== undefined &&
     UUID.test(decoded[1])
   ) {
-    return { key: decoded[0], id: decoded[1] };
+    return { key: decoded[0], id: decoded[1].toLowerCase() };
   }
   throw new SpoolError(
     'request.invalid_cursor',

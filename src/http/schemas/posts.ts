@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { TARGET_STATUSES, type TargetStatus } from '../../domain/posts/target-view.ts';
 import type { ScheduleRequest } from '../../domain/queue/schedule-request.ts';
 import { mastodonPostOptionsSchema } from '../../networks/mastodon/mastodon-options.ts';
+import { existsAsWritten, FIRST_YEAR, instantSchema, LAST_YEAR } from './instant.ts';
 
 /** A file of the organization's media library; the alt text defaults to the library's. */
 export const mediaItemSchema = z.object({
-  mediaId: z.uuid(),
+  mediaId: z.uuid().toLowerCase(),
   altText: z.string().max(1500).optional(),
 });
 
@@ -17,15 +18,9 @@ export const threadPartSchema = z.object({
   media: mediaListSchema.default([]),
 });
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+export { instantSchema };
 
-export const instantSchema = z
-  .string()
-  .refine((value) => INSTANT.test(value) && !Number.isNaN(Date.parse(value)), {
-    message:
-      'must be a date and time with its offset, such as 2026-11-02T09:00:00-05:00 or 2026-11-02T14:00:00Z',
-  });
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
 const localTimeSchema = z.string().refine((value) => parseLocalTime(value) !== undefined, {
   message:
@@ -70,15 +65,14 @@ function parseLocalTime(value: string) {
     number,
     number,
   ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute));
   // Reject dates that do not exist (31 April) rather than rolling them over.
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59)
+  if (year < FIRST_YEAR || year > LAST_YEAR || !existsAsWritten(year, month, day, hour, minute, 0))
     return undefined;
   return { year, month, day, hour, minute };
 }
 
 export const channelOverrideSchema = z.object({
-  channelId: z.uuid(),
+  channelId: z.uuid().toLowerCase(),
   text: textSchema.optional(),
   media: mediaListSchema.optional(),
   title: z.string().max(500).optional(),
@@ -97,8 +91,8 @@ export const postContentFields = {
 
 export const createPostBody = z.object({
   ...postContentFields,
-  channelIds: z.array(z.uuid()).max(500).default([]),
-  groupIds: z.array(z.uuid()).max(100).default([]),
+  channelIds: z.array(z.uuid().toLowerCase()).max(500).default([]),
+  groupIds: z.array(z.uuid().toLowerCase()).max(100).default([]),
   overrides: z.array(channelOverrideSchema).max(500).default([]),
   schedule: scheduleSchema.default({ mode: 'queue' }),
 });
