@@ -31,6 +31,16 @@ describe('parsePostingSchedule', () => {
     expect(isEmptySchedule(schedule)).toBe(true);
   });
 
+  it('keeps the IANA spelling of a zone typed in another case', () => {
+    expect(parsePostingSchedule({ timezone: 'america/new_york', days: {} }).timezone).toBe(
+      'America/New_York',
+    );
+    expect(parsePostingSchedule({ timezone: 'EUROPE/LONDON', days: {} }).timezone).toBe('Europe/London');
+    expect(parsePostingSchedule({ timezone: 'Australia/Lord_Howe', days: {} }).timezone).toBe(
+      'Australia/Lord_Howe',
+    );
+  });
+
   it('rejects a zone that is not in the IANA database', () => {
     const result = safeParsePostingSchedule({ timezone: 'Mars/Olympus_Mons', days: {} });
     expect(result).toEqual({

@@ -45,14 +45,27 @@ const timesSchema = z
   .default([])
   .transform((times) => [...new Set(times)].sort());
 
-const timezoneSchema = z.string().superRefine((value, ctx) => {
-  if (!IANAZone.isValidZone(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a known IANA time zone; use a name such as "Europe/London" or "America/New_York".`,
-    });
+const timezoneSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    if (!IANAZone.isValidZone(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a known IANA time zone; use a name such as "Europe/London" or "America/New_York".`,
+      });
+    }
+  })
+  .transform(zoneSpelling);
+
+/** Zone names are matched ignoring case; keep the IANA spelling ("america/new_york" → "America/New_York"). */
+function zoneSpelling(zone: string): string {
+  try {
+    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    return canonical.toLowerCase() === zone.toLowerCase() ? canonical : zone;
+  } catch {
+    return zone;
   }
-});
+}
 
 export const postingScheduleSchema = z.object({
   timezone: timezoneSchema,
