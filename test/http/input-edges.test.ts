@@ -54,6 +54,17 @@ describe('input at the edges', () => {
     }
   });
 
+  it('refuses a forged cursor whose id is not a UUID, on every listing', async () => {
+    for (const path of [`${org()}/channels/${channelId}/queue`, `${org()}/media`]) {
+      const cursor = cursorOf('2026-01-01T00:00:00.000000Z', '-'.repeat(36));
+      const res = await owner.client.get(`${path}?cursor=${cursor}`);
+      expect([res.status, (res.body as { error?: { code: string } }).error?.code], path).toEqual([
+        400,
+        'request.invalid_cursor',
+      ]);
+    }
+  });
+
   it('refuses date filters PostgreSQL cannot store, and dates that do not exist', async () => {
     for (const path of [
       '/api/notifications?before=0000-01-01T00:00:00Z',

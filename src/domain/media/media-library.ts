@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Sql, TransactionSql } from '../../db/connection.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { SpoolError } from '../errors.ts';
+import { type PagePosition, SORT_KEY_FORMAT, toPage } from '../posts/page.ts';
 import type { MediaKind } from './media-types.ts';
 
 /** An organization's uploaded images and videos: listing, alt text, serving and deleting. */
@@ -64,51 +65,27 @@ export async function getMedia(sql: Sql, organizationId: string, mediaId: string
 
 export interface MediaPage {
   media: MediaView[];
-  nextCursor: string | null;
+  /** Where the next page starts; null on the last page. */
+  next: PagePosition | null;
 }
 
-/** Newest first, a page at a time; the cursor is opaque to clients. */
+/** Newest first, a page at a time (keyset: created_at to the microsecond, then id). */
 export async function listMedia(
   sql: Sql,
   organizationId: string,
-  options: { limit: number; cursor?: string | undefined; kind?: MediaKind | undefined },
+  options: { limit: number; after?: PagePosition | undefined; kind?: MediaKind | undefined },
 ): Promise<MediaPage> {
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  // The cursor carries created_at to the microsecond (a JavaScript Date would round it to the ms).
-  const rows = await sql<(MediaRow & { position: string })[]>`
-    select ${sql(COLUMNS)}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as position
+  const { after } = options;
+  const rows = await sql<(MediaRow & { sort_key: string })[]>`
+    select ${sql(COLUMNS)}, to_char(created_at at time zone 'UTC', ${SORT_KEY_FORMAT}) as sort_key
     from media
     where organization_id = ${organizationId}
       ${options.kind ? sql`and kind = ${options.kind}` : sql``}
-      ${after ? sql`and (created_at, id) < (${after.position}::timestamptz, ${after.id}::uuid)` : sql``}
+      ${after ? sql`and (created_at, id) < (${after.key}::timestamptz, ${after.id}::uuid)` : sql``}
     order by created_at desc, id desc
     limit ${options.limit + 1}`;
-  const page = rows.slice(0, options.limit);
-  const last = page.at(-1);
-  return {
-    media: page.map(present),
-    nextCursor: rows.length > options.limit && last ? encodeCursor(last.position, last.id) : null,
-  };
-}
-
-function encodeCursor(position: string, id: string): string {
-  return Buffer.from(`${position}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { position: string; id: string } {
-  const [position, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (
-    !id ||
-    !/^[0-9a-f-]{36}$/.test(id) ||
-    !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(position ?? '')
-  ) {
-    throw new SpoolError(
-      'request.invalid_cursor',
-      'The cursor is not valid; start again from the first page.',
-      'invalid',
-    );
-  }
-  return { position: position!, id };
+  const page = toPage(rows, options.limit, present);
+  return { media: page.items, next: page.next };
 }
 
 export async function updateMediaAltText(

@@ -31,6 +31,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 import { SharpThumbnailMaker } from '../../storage/sharp-thumbnail-maker.ts';
 import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
+import { decodeCursor, encodeCursor, pageQuery } from '../schemas/pagination.ts';
 
 export interface MediaRouteDeps {
   sql: Sql;
@@ -153,17 +154,21 @@ export function registerMediaRoutes(app: App, deps: MediaRouteDeps): void {
         tags: ['media'],
         summary: 'List the media library, newest first',
         params: orgParams,
-        querystring: z.object({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
-          cursor: z.string().max(200).optional(),
-          kind: z.enum(['image', 'video']).optional(),
-        }),
+        querystring: z.object({ ...pageQuery(50), kind: z.enum(['image', 'video']).optional() }),
       },
     },
     async (request) => {
       const { organizationId } = orgOf(request);
-      const page = await listMedia(sql, organizationId, request.query);
-      return { media: page.media.map((m) => present(organizationId, m)), nextCursor: page.nextCursor };
+      const { limit, kind } = request.query;
+      const page = await listMedia(sql, organizationId, {
+        limit,
+        kind,
+        after: decodeCursor(request.query.cursor),
+      });
+      return {
+        media: page.media.map((m) => present(organizationId, m)),
+        nextCursor: page.next ? encodeCursor(page.next) : null,
+      };
     },
   );
 
