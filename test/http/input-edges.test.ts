@@ -160,6 +160,23 @@ describe('input at the edges', () => {
     expect(emoji.status).toBe(201);
   });
 
+  it('says why a JSON body with a __proto__ key is refused, and writes nothing', async () => {
+    const json = { 'content-type': 'application/json' };
+    for (const text of [
+      '{"text":"hi","channelIds":[',
+      `{"__proto__":{"admin":true},"text":"hi","channelIds":["${channelId}"]}`,
+    ]) {
+      const res = await owner.client.post<{ error: { code: string; message: string } }>(
+        `${org()}/posts`,
+        text,
+        json,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('request.malformed_json');
+      expect(res.body.error.message).toContain('"__proto__"');
+    }
+  });
+
   it('refuses a link whose host name is longer than DNS allows as an invalid URL', async () => {
     const host = `${'a'.repeat(60)}.`.repeat(5).concat('example');
     const res = await owner.client.get(

@@ -52,7 +52,7 @@ export function registerErrorHandling(app: App): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return sendError(reply, status, {
-        error: { code: clientErrorCode(error), message: error.message },
+        error: { code: clientErrorCode(error), message: clientErrorMessage(error) },
       });
     }
     request.log.error({ err: error }, 'unhandled error');
@@ -120,6 +120,14 @@ export function answerFrameworkError(
         },
       });
   }
+}
+
+function clientErrorMessage(error: FastifyError): string {
+  // The parser also refuses valid JSON that could tamper with objects; say so, not just "not valid".
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return 'The body is not valid JSON, or it uses a "__proto__" or "constructor.prototype" key, which Spool refuses. Send a JSON object without them.';
+  }
+  return error.message;
 }
 
 function clientErrorCode(error: FastifyError): string {
