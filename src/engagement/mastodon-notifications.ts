@@ -143,14 +143,8 @@ export class MastodonNotificationFollower {
       const got = await lock<{ id: string; locked: boolean }[]>`
         select id, pg_try_advisory_lock(${LOCK_NAMESPACE}::int, hashtext(id::text)) as locked
         from unnest(${fresh.slice(from, from + perSecond)}::uuid[]) as id`;
-      for (const row of got) {
-        if (!row.locked) continue;
-        if (this.stopped || this.followed.has(row.id)) {
-          await lock`select pg_advisory_unlock(${LOCK_NAMESPACE}::int, hashtext(${row.id}::text))`;
-          continue;
-        }
-        this.follow(row.id);
-      }
+      // Stopping meanwhile is fine: stop() waits for this scan, then aborts and unlocks everything.
+      for (const row of got) if (row.locked) this.follow(row.id);
       onFirstBatch?.();
     }
   }

@@ -39,15 +39,11 @@ export async function resolveSession(
   organizationId?: string,
 ): Promise<(Session & { role?: Role | null }) | undefined> {
   const tokenHash = hashToken(token);
-  const [row] = organizationId
-    ? await sql<SessionRow[]>`
-        select s.user_id, s.csrf_token, s.expires_at, s.last_seen_at < now() - interval '1 minute' as stale,
-               (select m.role from memberships m
-                where m.organization_id = ${organizationId} and m.user_id = s.user_id) as role
-        from sessions s where s.token_hash = ${tokenHash} and s.expires_at > now()`
-    : await sql<SessionRow[]>`
-        select user_id, csrf_token, expires_at, last_seen_at < now() - interval '1 minute' as stale
-        from sessions where token_hash = ${tokenHash} and expires_at > now()`;
+  const [row] = await sql<SessionRow[]>`
+    select s.user_id, s.csrf_token, s.expires_at, s.last_seen_at < now() - interval '1 minute' as stale,
+           (select m.role from memberships m
+            where m.organization_id = ${organizationId ?? null}::uuid and m.user_id = s.user_id) as role
+    from sessions s where s.token_hash = ${tokenHash} and s.expires_at > now()`;
   if (!row) return undefined;
   if (row.stale) {
     await sql`update sessions set last_seen_at = now(), expires_at = now() + make_interval(days => ${ttlDays})
@@ -66,7 +62,7 @@ interface SessionRow {
   csrf_token: string;
   expires_at: Date;
   stale: boolean;
-  role?: Role | null;
+  role: Role | null;
 }
 
 export async function revokeSession(sql: Sql, token: string): Promise<void> {

@@ -55,7 +55,7 @@ export function resolveSchedule(
     throw new SpoolError(
       'queue.slot_too_far',
       `The time chosen for ${channelLabel(channel)} is more than ${MAX_SCHEDULE_YEARS} years away. ` +
-        'Choose a time within the next ten years.',
+        `Choose a time within the next ${MAX_SCHEDULE_YEARS} years.`,
       'invalid',
       { latest: horizon.toISOString() },
     );

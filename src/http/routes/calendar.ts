@@ -4,8 +4,9 @@ import { listCalendar } from '../../domain/posts/list-calendar.ts';
 import type { App } from '../app.ts';
 import { orgOf } from '../plugins/auth.ts';
 import { orgParams } from '../schemas/ids.ts';
+import { instantSchema } from '../schemas/instant.ts';
 import { decodeCursor, pageQuery, presentPage } from '../schemas/pagination.ts';
-import { instantSchema, POST_TABS, postTabSchema } from '../schemas/posts.ts';
+import { POST_TABS, postTabSchema } from '../schemas/posts.ts';
 
 /** The calendar: every post of the organization due in a date range. */
 export function registerCalendarRoutes(app: App, { sql }: { sql: Sql }): void {

@@ -18,8 +18,6 @@ export const threadPartSchema = z.object({
   media: mediaListSchema.default([]),
 });
 
-export { instantSchema };
-
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
 const localTimeSchema = z.string().refine((value) => parseLocalTime(value) !== undefined, {
