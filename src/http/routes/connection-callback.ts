@@ -1,5 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { SpoolError } from '../../domain/errors.ts';
+
+/** What an OAuth 2 authorization server sends the browser back with (RFC 6749 §4.1.2). */
+export const oauthCallbackQuery = z.object({
+  state: z.string().min(1).max(200),
+  code: z.string().min(1).max(2000).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+});
 
 /**
  * The end of an OAuth connection, where the network sends the person's browser back: on success

@@ -13,7 +13,7 @@ import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
 import { publicBase } from '../public-base.ts';
 import { orgParams } from '../schemas/ids.ts';
-import { finishConnection } from './connection-callback.ts';
+import { finishConnection, oauthCallbackQuery } from './connection-callback.ts';
 
 interface Deps {
   sql: Sql;
@@ -72,13 +72,8 @@ export function registerBlueskyOAuthRoutes(app: App, { sql, config, secretBox }:
       schema: {
         tags: ['channels'],
         summary: 'Where the Bluesky server sends the browser back; creates or reconnects the channel',
-        querystring: z.object({
-          state: z.string().min(1).max(200),
-          code: z.string().min(1).max(2000).optional(),
-          iss: z.string().max(2000).optional(),
-          error: z.string().max(200).optional(),
-          error_description: z.string().max(2000).optional(),
-        }),
+        // RFC 9207: the issuer comes back with the code (the mix-up defence).
+        querystring: oauthCallbackQuery.extend({ iss: z.string().max(2000).optional() }),
       },
     },
     async (request, reply) =>

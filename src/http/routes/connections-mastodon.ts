@@ -13,7 +13,7 @@ import type { App } from '../app.ts';
 import { actorOf, orgOf } from '../plugins/auth.ts';
 import { publicBase } from '../public-base.ts';
 import { channelParams, orgParams } from '../schemas/ids.ts';
-import { finishConnection } from './connection-callback.ts';
+import { finishConnection, oauthCallbackQuery } from './connection-callback.ts';
 
 interface Deps {
   sql: Sql;
@@ -60,11 +60,7 @@ export function registerMastodonConnectionRoutes(app: App, deps: Deps): void {
       schema: {
         tags: ['channels'],
         summary: 'Where the Mastodon instance sends the browser back; creates or reconnects the channel',
-        querystring: z.object({
-          state: z.string().min(1).max(200),
-          code: z.string().min(1).max(2000).optional(),
-          error: z.string().max(200).optional(),
-        }),
+        querystring: oauthCallbackQuery,
       },
     },
     async (request, reply) =>
