@@ -148,16 +148,7 @@ function BlueskyOAuthForm({
       <p className="hint">
         You sign in on your own Bluesky server and choose to allow Spool. Spool never sees your password.
       </p>
-      <Field
-        label="Handle"
-        name="handle"
-        placeholder="yourname.bsky.social"
-        autoCapitalize="none"
-        autoCorrect="off"
-        spellCheck={false}
-        defaultValue={initial.handle}
-        error={submission.fieldErrors.handle}
-      />
+      <HandleField defaultValue={initial.handle} error={submission.fieldErrors.handle} />
       <details
         className="connect-advanced"
         open={advanced}
@@ -234,17 +225,7 @@ function BlueskyAppPasswordForm({
           {oauthUnavailable}
         </p>
       ) : null}
-      <Field
-        label="Handle"
-        name="handle"
-        placeholder="yourname.bsky.social"
-        autoCapitalize="none"
-        autoCorrect="off"
-        spellCheck={false}
-        defaultValue={initial.handle}
-        required
-        error={submission.fieldErrors.handle}
-      />
+      <HandleField defaultValue={initial.handle} error={submission.fieldErrors.handle} required />
       <Field
         label="App password"
         name="appPassword"
@@ -290,4 +271,23 @@ export function blueskyServerOf(channel: Pick<Channel, 'serviceUrl'>): string | 
     return undefined;
   }
   return channel.serviceUrl;
+}
+
+/** A Bluesky handle, typed as it is written (no capitals or corrections from the keyboard). */
+function HandleField(props: {
+  defaultValue: string | undefined;
+  error: string | undefined;
+  required?: boolean;
+}) {
+  return (
+    <Field
+      label="Handle"
+      name="handle"
+      placeholder="yourname.bsky.social"
+      autoCapitalize="none"
+      autoCorrect="off"
+      spellCheck={false}
+      {...props}
+    />
+  );
 }
