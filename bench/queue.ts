@@ -23,6 +23,12 @@ const SCHEDULE = parsePostingSchedule({ timezone: 'UTC', days: DAYS });
 
 interface Session {
   base: string;
+  /**
+   * The clients: an undici pool of keep-alive connections, as a load generator (autocannon, k6)
+   * drives a server. `fetch` costs more CPU per request than the API's own work, and here it shares
+   * the API's 2 cores; real clients run on other machines.
+   */
+  clients: Pool;
   cookie: string;
   csrf: string;
   userId: string;
@@ -59,23 +65,18 @@ async function signUp(base: string): Promise<Session> {
     .getSetCookie()
     .find((c) => c.startsWith('spool_session='))!
     .split(';')[0]!;
-  return { base, cookie, csrf: body.csrfToken, userId: body.user.id, orgId: body.organizations[0]!.id };
+  return {
+    base,
+    clients: new Pool(base, { connections: CLIENTS, pipelining: 1 }),
+    cookie,
+    csrf: body.csrfToken,
+    userId: body.user.id,
+    orgId: body.organizations[0]!.id,
+  };
 }
 
-/**
- * The clients: one undici pool of keep-alive connections per API, as a load generator (autocannon,
- * k6) drives a server. `fetch` costs several times more CPU per request than the API's own work,
- * and here it shares the API's 2 cores; real clients run on other machines.
- */
-const pools = new Map<string, Pool>();
-const poolFor = (base: string) => {
-  const pool = pools.get(base) ?? new Pool(base, { connections: CLIENTS, pipelining: 1 });
-  pools.set(base, pool);
-  return pool;
-};
-
 async function call(session: Session, method: 'GET' | 'POST', url: string, body?: unknown): Promise<number> {
-  const res = await poolFor(session.base).request({
+  const res = await session.clients.request({
     method,
     path: url,
     headers: {
@@ -314,11 +315,11 @@ async function main() {
       ),
     };
 
+    await one.clients.close();
     process.stdout.write(
       `${JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version, load_average_1m: round(os.loadavg()[0]!, 1) }, clients: CLIENTS, database_pool_size: POOL_SIZE, seed, operations, plans }, null, 2)}\n`,
     );
   } finally {
-    await Promise.all([...pools.values()].map((pool) => pool.close()));
     api.child.kill('SIGTERM');
     await new Promise((resolve) => api.child.once('exit', resolve));
     await db.close();
