@@ -13,6 +13,8 @@ import { addDays, localParts, viewDays } from './calendar/calendar-dates.ts';
 import { CalendarGrid, type CalendarItem } from './calendar/MonthGrid.tsx';
 import type { SlotPlace } from './calendar/use-slot-drag.ts';
 import { WeekGrid } from './calendar/WeekGrid.tsx';
+// After the week view's sheet: these month-grid rules came after it when they lived in styles.css.
+import './calendar/calendar.css';
 
 const STATUS_FILTERS = ['pending', 'sent', 'failed', 'drafts', 'awaiting_approval'] as const;
 
